@@ -1,0 +1,30 @@
+# The two commands: `make run` and `make test`. Both do every set-up step.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint bench services-stop clean
+
+# The virtualenv is rebuilt when a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@scripts/bootstrap.sh
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@PORT=$(PORT) scripts/run.sh
+
+test: $(VENV)/.installed
+	@scripts/test.sh $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+services-stop:
+	@scripts/redis.sh stop 6390 || true
+
+clean: services-stop
+	rm -rf $(VENV) .data

@@ -1,0 +1,61 @@
+"""Cart endpoints, for anonymous sessions and logged-in users alike."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.api.headers import PrivateNoStoreMixin
+
+from . import services
+from .selectors import CartOwner, cart_get, cart_snapshot
+from .serializers import CartItemAddInput, CartItemUpdateInput
+
+
+def request_owner(request, *, create_session: bool = False) -> CartOwner:
+    """The cart owner of a request; for a write, an anonymous visitor gets a session."""
+    if request.user.is_authenticated:
+        return CartOwner(user_id=request.user.id)
+    session = request.session
+    if session.session_key is None and create_session:
+        # A session with no data is not saved (nor its cookie set): mark it.
+        session["has_cart"] = True
+        session.save()
+    return CartOwner(session_key=session.session_key)
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CartView(PrivateNoStoreMixin, APIView):
+    @extend_schema(responses=dict)
+    def get(self, request):
+        return Response(cart_snapshot(cart=cart_get(owner=request_owner(request))))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        services.cart_clear(owner=request_owner(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartItemsView(PrivateNoStoreMixin, APIView):
+    @extend_schema(request=CartItemAddInput, responses={201: dict})
+    def post(self, request):
+        data = _validated(CartItemAddInput, request)
+        cart = services.cart_add_item(owner=request_owner(request, create_session=True), **data)
+        return Response(cart_snapshot(cart=cart), status=status.HTTP_201_CREATED)
+
+
+class CartItemView(PrivateNoStoreMixin, APIView):
+    @extend_schema(request=CartItemUpdateInput, responses=dict)
+    def patch(self, request, product_id: int):
+        data = _validated(CartItemUpdateInput, request)
+        cart = services.cart_set_item_quantity(owner=request_owner(request), product_id=product_id, **data)
+        return Response(cart_snapshot(cart=cart))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, product_id: int):
+        services.cart_remove_item(owner=request_owner(request), product_id=product_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

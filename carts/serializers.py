@@ -1,0 +1,13 @@
+"""Cart input shapes (the output is the snapshot built by the selector)."""
+from rest_framework import serializers
+
+from .services import MAX_QUANTITY_PER_ITEM
+
+
+class CartItemAddInput(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_ITEM, default=1)
+
+
+class CartItemUpdateInput(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_ITEM)

@@ -1,0 +1,77 @@
+"""Fixtures shared by every app's tests: clients, users and a small catalog."""
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from catalog.models import Category, Product
+
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty Redis cache (the test server's own database)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str = "alice", *, is_staff: bool = False, **extra):
+        return get_user_model().objects.create_user(
+            username=username, password=PASSWORD, email=f"{username}@example.com", is_staff=is_staff,
+            is_superuser=is_staff, **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def category(db) -> Category:
+    return Category.objects.create(name="Kitchen", slug="kitchen")
+
+
+@pytest.fixture
+def make_product(category):
+    counter = iter(range(1, 1_000_000))
+
+    def make(**fields) -> Product:
+        n = next(counter)
+        defaults = {
+            "sku": f"SKU-{n:05d}",
+            "name": f"Product {n}",
+            "slug": f"product-{n}",
+            "description": "A fine product.",
+            "price": Decimal("10.00"),
+            "stock": 10,
+            "category": category,
+        }
+        defaults.update(fields)
+        return Product.objects.create(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def product(make_product) -> Product:
+    return make_product(name="Copper Kettle", price=Decimal("39.90"), stock=5)

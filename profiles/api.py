@@ -1,0 +1,28 @@
+"""The logged-in user's profile."""
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.api.headers import PrivateNoStoreMixin
+
+from .selectors import profile_for_user
+from .serializers import ProfileSerializer
+from .services import profile_update
+
+
+class ProfileView(PrivateNoStoreMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        return Response(ProfileSerializer(profile_for_user(user=request.user)).data)
+
+    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
+    def patch(self, request):
+        # Not partial: every field is optional already, and a partial serializer
+        # would also skip the required fields of each nested address.
+        serializer = ProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = profile_update(user=request.user, data=serializer.validated_data)
+        return Response(ProfileSerializer(profile).data)

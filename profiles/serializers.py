@@ -1,0 +1,32 @@
+"""Profile shapes, with addresses and preferences validated field by field."""
+from rest_framework import serializers
+
+from .models import Profile
+
+
+class AddressSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=100)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.RegexField(r"^[A-Z]{2}$", help_text="ISO 3166-1 alpha-2 code, e.g. FR")
+
+
+class PreferencesSerializer(serializers.Serializer):
+    newsletter = serializers.BooleanField(required=False)
+    currency = serializers.ChoiceField(choices=["EUR", "USD", "GBP"], required=False)
+    language = serializers.ChoiceField(choices=["en", "fr", "de", "es"], required=False)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    addresses = AddressSerializer(many=True, required=False, max_length=10)
+    preferences = PreferencesSerializer(required=False)
+
+    class Meta:
+        model = Profile
+        fields = ["username", "email", "display_name", "addresses", "preferences", "updated_at"]
+        read_only_fields = ["updated_at"]

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [path("profile/", api.ProfileView.as_view(), name="profile")]

@@ -1,0 +1,43 @@
+"""A real Celery worker process takes a task from the Redis broker and answers."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shop.celery import app
+from shop.tasks import ping
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def celery_worker_process():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode() if process.poll() is not None else ""
+                pytest.fail(f"celery worker did not come up: {output[-2000:]}")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.worker
+def test_worker_runs_a_task_from_the_redis_broker(celery_worker_process):
+    result = ping.delay()
+    assert result.get(timeout=30) == {"pong": True, "database": "mysql" if "mysql" in os.environ.get(
+        "DATABASE_URL", "") else "sqlite"}

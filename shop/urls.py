@@ -1,0 +1,28 @@
+"""Root URLs: the versioned API, admin, schema and docs, health."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import health
+
+api_v1 = [
+    path("", include("catalog.urls")),
+    path("", include("carts.urls")),
+    path("", include("sessions_app.urls")),
+    path("", include("profiles.urls")),
+    path("", include("orders.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+handler400 = "shop.api.errors.handler400"
+handler403 = "shop.api.errors.handler403"
+handler404 = "shop.api.errors.handler404"
+handler500 = "shop.api.errors.handler500"
