@@ -1,1 +1,82 @@
-"""The cache layer: knows no shop model, only what apps register with it."""
+"""The cache layer: knows no shop model, only what apps register with it.
+
+    from caching import DataType, ModelRule, register, get_or_load, invalidate, bump, cached
+
+Domain apps declare their data types in their own `cache.py`; see the README.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from .datatypes import DataType, ModelRule, registry
+from .strategies.base import Result, Status
+
+__all__ = [
+    "DataType", "ModelRule", "Result", "Status", "bump", "cached", "fetch", "get_or_load", "invalidate",
+    "put", "register",
+]
+
+
+def register(data_type: DataType) -> DataType:
+    """Declare a data type (its strategy, TTL, levels, loader and invalidation rules)."""
+    return registry.register(data_type)
+
+
+def _layer():
+    from .layer import get_layer
+
+    return get_layer()
+
+
+def fetch(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Result:
+    """Like `get_or_load`, but also says where the value came from (`Result.status`)."""
+    return _layer().fetch(data_type, item_id, loader)
+
+
+def get_or_load(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Any:
+    """The cached value of `item_id`, loaded with `loader()` (or the registered loader) on a miss."""
+    return _layer().fetch(data_type, item_id, loader).value
+
+
+def put(data_type: str | DataType, item_id: Any, value: Any, *, version: int) -> None:
+    """Write-through: store `value` as data version `version` once the transaction commits."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: _layer().put(data_type, item_id, value, version=version), robust=True)
+
+
+def invalidate(data_type: str | DataType, *item_ids: Any) -> None:
+    """Drop `item_ids` of `data_type` everywhere once the transaction commits (at once outside one)."""
+    from .invalidation import Changes, schedule
+
+    changes = Changes()
+    changes.add(registry.get(data_type), item_ids)
+    schedule(changes)
+
+
+def bump(namespace: str) -> None:
+    """Invalidate a whole generational namespace in O(1), once the transaction commits."""
+    from .invalidation import Changes, schedule
+
+    changes = Changes()
+    changes.namespaces.add(namespace)
+    schedule(changes)
+
+
+def cached(data_type: str | DataType, *, key: Callable[..., Any]):
+    """Cache a function's result as `data_type`, keyed by `key(*args, **kwargs)`.
+
+        @cached("product", key=lambda product_id: product_id)
+        def product_payload(product_id): ...
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return get_or_load(data_type, key(*args, **kwargs), lambda: fn(*args, **kwargs))
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,127 @@
+"""What a domain app declares: a data type, its strategy, key, loader, TTL and invalidation rules."""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import keys
+from .conf import settings
+from .metrics import DataTypeMetrics
+from .serializers import SERIALIZERS, Serializer
+
+STRATEGIES = ("cache_aside", "write_through", "generational", "bypass")
+LEVELS = frozenset({"l1", "l2"})
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    """"A change of `model` touches these ids of the data type."
+
+    `ids(instance, previous)` returns the ids touched by a saved or deleted
+    instance; `previous` holds the values of the `track` fields before the
+    save (None for a new row), so a move (a product to another category) can
+    touch the old owner too. Generational types need no ids: any change of the
+    model bumps their namespace.
+    """
+
+    model: Any  # a model class or "app_label.ModelName"
+    ids: Callable[[Any, dict | None], Iterable[Any]] | None = None
+    track: tuple[str, ...] = ()
+    m2m: tuple[str, ...] = ()  # names of many-to-many fields whose changes count as a change
+
+
+@dataclass
+class DataType:
+    name: str
+    strategy: str = "cache_aside"
+    loader: Callable[[Any], Any] | None = None
+    ttl: float | None = None
+    jitter: float | None = None
+    stale_ttl: float | None = None
+    levels: tuple[str, ...] = ("l1", "l2")
+    l1_ttl: float | None = None
+    serializer: str = "json"
+    schema_version: int = 1
+    # Generational types: the namespace whose generation is part of every key.
+    namespace: str | None = None
+    invalidated_by: tuple[ModelRule, ...] = ()
+    # Namespaces bumped whenever this type is invalidated (e.g. "catalog" for search).
+    bumps: tuple[str, ...] = ()
+    # CDN paths to purge when an id is invalidated.
+    cdn_paths: Callable[[Any], Iterable[str]] | None = None
+    metrics: DataTypeMetrics = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        overrides = settings.DATA_TYPES.get(self.name, {})
+        for name, value in overrides.items():
+            setattr(self, name, value)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"{self.name}: unknown strategy {self.strategy!r}; one of {STRATEGIES}")
+        if not set(self.levels) <= LEVELS:
+            raise ValueError(f"{self.name}: levels must be among {sorted(LEVELS)}")
+        if self.serializer not in SERIALIZERS:
+            raise ValueError(f"{self.name}: unknown serializer {self.serializer!r}")
+        if self.strategy == "generational" and not self.namespace:
+            self.namespace = self.name
+        self.ttl = settings.DEFAULT_TTL if self.ttl is None else self.ttl
+        self.jitter = settings.DEFAULT_JITTER if self.jitter is None else self.jitter
+        self.stale_ttl = settings.STALE_TTL if self.stale_ttl is None else self.stale_ttl
+        self.l1_ttl = settings.L1_TTL if self.l1_ttl is None else self.l1_ttl
+        self.metrics = DataTypeMetrics(self.name)
+
+    @property
+    def codec(self) -> Serializer:
+        return SERIALIZERS[self.serializer]
+
+    @property
+    def uses_l1(self) -> bool:
+        return "l1" in self.levels
+
+    @property
+    def uses_l2(self) -> bool:
+        return "l2" in self.levels
+
+    def key(self, item_id: Any, generation: int | None = None) -> str:
+        safe_id = keys.normalise_id(item_id)
+        if generation is None:
+            return keys.entry_key(settings.KEY_PREFIX, self.name, self.schema_version, safe_id)
+        return keys.generational_key(settings.KEY_PREFIX, self.name, self.schema_version, generation, safe_id)
+
+    def jittered_ttl(self) -> float:
+        """TTL ± jitter, so entries written together do not all expire together."""
+        if not self.jitter:
+            return self.ttl
+        return self.ttl * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+class Registry:
+    """All registered data types, by name."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, DataType] = {}
+        self.on_register: list[Callable[[DataType], None]] = []
+
+    def register(self, data_type: DataType) -> DataType:
+        self._types[data_type.name] = data_type
+        for hook in self.on_register:
+            hook(data_type)
+        return data_type
+
+    def get(self, name: str | DataType) -> DataType:
+        if isinstance(name, DataType):
+            return name
+        try:
+            return self._types[name]
+        except KeyError:
+            raise LookupError(f"no cache data type named {name!r} is registered") from None
+
+    def unregister(self, name: str) -> None:
+        self._types.pop(name, None)
+
+    def all(self) -> list[DataType]:
+        return list(self._types.values())
+
+
+registry = Registry()

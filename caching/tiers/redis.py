@@ -1,0 +1,192 @@
+"""L2: Redis, through django-redis's connection pool (or redis-py's RedisCluster).
+
+This module speaks to Redis and nothing else: it knows keys and bytes, not data
+types. Every call goes through a circuit breaker; a Redis error is counted and
+turned into `L2Unavailable`, which callers treat as a miss (fail-open).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from ..breaker import CircuitBreaker
+from ..keys import data_version_key, fence_key, lease_key
+
+
+class L2Unavailable(Exception):
+    """Redis is down, slow, or the breaker is open: serve from the database."""
+
+
+# Store `value` only if the key's fence still holds the token read before the
+# load. Invalidations bump the fence, so a value loaded before an invalidation
+# (stale) is refused even if it arrives after it.
+SET_IF_FENCE = """
+local current = redis.call('GET', KEYS[2]) or '0'
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+# Drop the value and bump its fence in one step, so no reader can slip a stale
+# value in between. The fence outlives any load in flight.
+INVALIDATE = """
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return redis.call('UNLINK', KEYS[1])
+"""
+
+# Write-through: install data version ARGV[1] unless a newer one is there, and
+# bump the fence so a cache-aside load that started earlier cannot overwrite it.
+WRITE_THROUGH = """
+local newest = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if tonumber(ARGV[1]) < newest then return 0 end
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4])
+return 1
+"""
+
+# Release a lease only if we still own it: after our lease expired, another
+# process may hold a new one, which must not be deleted.
+RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RedisTier:
+    """Wire-level L2 operations. `client_factory` returns a redis-py client."""
+
+    def __init__(
+        self,
+        *,
+        client_factory: Callable[[], Any],
+        breaker: CircuitBreaker,
+        fence_ttl_ms: int,
+        on_error: Callable[[str], None] = lambda op: None,
+    ):
+        self._client_factory = client_factory
+        self.breaker = breaker
+        self.fence_ttl_ms = fence_ttl_ms
+        self.on_error = on_error
+        # Set when this process may have missed invalidations (Redis or the
+        # broadcast link was lost). Until `recover` has run, L2 is not read:
+        # it may hold values whose invalidation never reached it.
+        self.needs_recovery = False
+        self.recover: Callable[[Callable[..., None]], None] = lambda apply: None
+        self._recover_lock = threading.Lock()
+        self._scripts: dict[str, Any] = {}
+
+    @property
+    def client(self):
+        return self._client_factory()
+
+    def _script(self, source: str):
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self.client.register_script(source)
+        return script
+
+    def call(self, op: str, fn: Callable[[Any], Any]) -> Any:
+        """Run `fn(client)` behind the breaker; any Redis error becomes L2Unavailable."""
+        if not self.breaker.allow():
+            raise L2Unavailable(f"{op}: circuit open")
+        try:
+            client = self.client
+            if self.needs_recovery:
+                self._run_recovery(client)
+            result = fn(client)
+        except RedisError as exc:
+            self._failed(op)
+            raise L2Unavailable(f"{op}: {exc}") from exc
+        self.breaker.record_success()
+        return result
+
+    def _failed(self, op: str) -> None:
+        self.breaker.record_failure()
+        self.needs_recovery = True
+        self.on_error(op)
+
+    def _run_recovery(self, client) -> None:
+        """Replay the invalidations that may have been missed, before L2 is used again."""
+        with self._recover_lock:
+            if not self.needs_recovery:
+                return
+            try:
+                self.recover(lambda keys, gen_keys, channel, message: self._invalidate_with(
+                    client, keys, gen_keys, channel, message))
+            except RedisError:
+                raise
+            except Exception as exc:  # the outbox's database is unreachable: L2 stays unsafe
+                self._failed("recover")
+                raise L2Unavailable(f"recover: {exc}") from exc
+            self.needs_recovery = False
+
+    # Reads -----------------------------------------------------------------
+
+    def get(self, key: str) -> bytes | None:
+        return self.call("get", lambda c: c.get(key))
+
+    def get_with_fence(self, key: str) -> tuple[bytes | None, bytes]:
+        """The value and its fence token in one round trip (one hash slot)."""
+        value, fence = self.call("get", lambda c: c.mget(key, fence_key(key)))
+        return value, fence or b"0"
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        return self.call("get_many", lambda c: c.mget(keys))
+
+    # Writes ----------------------------------------------------------------
+
+    def set(self, key: str, value: bytes, *, ttl_ms: int | None) -> None:
+        self.call("set", lambda c: c.set(key, value, px=ttl_ms))
+
+    def set_if_fence(self, key: str, value: bytes, *, ttl_ms: int, fence: bytes) -> bool:
+        """Store `value` unless `key` was invalidated since `fence` was read."""
+        script = self._script(SET_IF_FENCE)
+        keys, args = [key, fence_key(key)], [fence, value, ttl_ms]
+        return bool(self.call("set", lambda c: script(keys=keys, args=args, client=c)))
+
+    def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int) -> bool:
+        """Install `value` as data version `data_version`, unless a newer version is cached."""
+        script = self._script(WRITE_THROUGH)
+        keys = [key, fence_key(key), data_version_key(key)]
+        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms)]
+        return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
+
+    def invalidate(self, keys: Iterable[str], *, generation_keys: Iterable[str] = (), channel: str = "",
+                   message: bytes = b"") -> None:
+        """Drop `keys` (fenced), bump `generation_keys`, then broadcast `message`: one pipeline."""
+        self.call("invalidate", lambda c: self._invalidate_with(c, keys, generation_keys, channel, message))
+
+    def _invalidate_with(self, client, keys, generation_keys, channel: str, message: bytes) -> None:
+        script = self._script(INVALIDATE)
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            script(keys=[key, fence_key(key)], args=[self.fence_ttl_ms], client=pipe)
+        for gen_key in generation_keys:
+            pipe.incr(gen_key)
+        if channel:
+            pipe.publish(channel, message)
+        pipe.execute()
+
+    def publish(self, channel: str, message: bytes) -> None:
+        self.call("publish", lambda c: c.publish(channel, message))
+
+    # Leases (single flight across processes) --------------------------------
+
+    def acquire_lease(self, key: str, token: str, *, ttl_ms: int) -> bool:
+        """Take the loading lease of `key`: one process at a time loads a missing key."""
+        return bool(self.call("lease", lambda c: c.set(lease_key(key), token, nx=True, px=ttl_ms)))
+
+    def release_lease(self, key: str, token: str) -> None:
+        script = self._script(RELEASE_LEASE)
+        self.call("lease", lambda c: script(keys=[lease_key(key)], args=[token], client=c))
+
+    def lease_held(self, key: str) -> bool:
+        return bool(self.call("lease", lambda c: c.exists(lease_key(key))))

@@ -1,0 +1,6 @@
+"""Test settings: the project's settings plus the cache layer's test models."""
+from .settings import *  # noqa: F403
+from .settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "caching.tests.testapp"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
