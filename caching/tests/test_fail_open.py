@@ -1,0 +1,165 @@
+"""Fail-open: with Redis stopped or stalled, reads are served from the database; after
+Redis returns, no value invalidated during the outage is served.
+
+These tests run their own redis-server (with persistence, so the stale entry
+survives the restart as it would on a replica or a persisted server) and stop it
+for real.
+"""
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+from django.db import transaction
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+import caching
+from caching import Status
+from caching.layer import get_layer, reset_layer
+from caching.models import PendingInvalidation
+from caching.tests.testapp.models import Widget
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisProcess:
+    """A redis-server of this test's own, stopped and started for real."""
+
+    def __init__(self, directory, port: int):
+        self.directory, self.port = directory, port
+
+    def start(self) -> None:
+        subprocess.run(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "yes",
+             "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--save", "",
+             "--pidfile", str(self.directory / "redis.pid"), "--enable-debug-command", "yes",
+             "--logfile", str(self.directory / "redis.log")],
+            check=True,
+        )
+        client = self.client()
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self, *, save: bool) -> None:
+        try:
+            self.client().shutdown(save=save, nosave=not save)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it exits
+
+    def client(self) -> redis.Redis:
+        # No retries: redis-py's default backoff would add seconds to every stop.
+        return redis.Redis(port=self.port, socket_timeout=2, retry=Retry(NoBackoff(), 0))
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    server = RedisProcess(tmp_path, _free_port())
+    server.start()
+    settings.CACHES = {
+        **settings.CACHES,
+        "failover": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{server.port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
+        },
+    }
+    settings.CACHING = {"REDIS_ALIAS": "failover", "BREAKER_FAILURES": 2, "BREAKER_RESET_SECONDS": 0.3}
+    reset_layer()
+    from caching import connection
+
+    connection._clients.clear()
+    yield server
+    server.stop(save=False)
+    reset_layer()
+    connection._clients.clear()
+
+
+@pytest.fixture
+def failover_layer(private_redis, widget_type):
+    layer = get_layer()
+    layer.bus.ensure_started()
+    assert layer.bus.connected.wait(5)
+    return layer
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_reads_are_served_from_the_database_while_redis_is_stopped(failover_layer, private_redis, widget_loader):
+    widget = Widget.objects.create(name="bolt", price=1)
+    caching.get_or_load("widget", widget.pk)
+    private_redis.stop(save=False)
+    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+    for _ in range(10):
+        result = caching.fetch("widget", widget.pk)
+        assert result.value["price"] == 1
+        assert result.status is Status.MISS
+    assert failover_layer.tier.breaker.state == "open"
+    # The open breaker answers at once: no socket timeout per request.
+    started = time.perf_counter()
+    caching.fetch("widget", widget.pk)
+    assert time.perf_counter() - started < 0.05
+
+
+def test_no_value_invalidated_during_the_outage_is_served_after_redis_returns(failover_layer, private_redis):
+    widget = Widget.objects.create(name="bolt", price=1)
+    assert caching.get_or_load("widget", widget.pk)["price"] == 1
+    private_redis.stop(save=True)  # the cached price=1 survives in dump.rdb
+    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+
+    with transaction.atomic():  # a write during the outage: its invalidation cannot reach Redis
+        widget.price = 2
+        widget.save()
+    assert PendingInvalidation.objects.count() == 1
+    assert caching.get_or_load("widget", widget.pk)["price"] == 2  # served from the database
+
+    private_redis.start()
+    stale = private_redis.client().get(widget_type_key(failover_layer, widget.pk))
+    assert stale is not None, "the stale entry should be back in Redis"
+    time.sleep(0.35)  # the breaker's reset time
+    assert _wait_for(lambda: caching.get_or_load("widget", widget.pk)["price"] == 2)
+    assert PendingInvalidation.objects.count() == 0
+    assert private_redis.client().get(widget_type_key(failover_layer, widget.pk)) != stale
+    for _ in range(3):
+        assert caching.get_or_load("widget", widget.pk)["price"] == 2
+
+
+def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(failover_layer, private_redis):
+    widget = Widget.objects.create(name="bolt", price=1)
+    caching.get_or_load("widget", widget.pk)
+    failover_layer.l1.clear()
+    stall = threading.Thread(target=lambda: private_redis.client().execute_command("DEBUG", "SLEEP", "1.5"))
+    stall.start()
+    time.sleep(0.1)
+    timings = []
+    for _ in range(4):
+        started = time.perf_counter()
+        assert caching.get_or_load("widget", widget.pk)["price"] == 1
+        timings.append(time.perf_counter() - started)
+    stall.join()
+    assert failover_layer.tier.breaker.state == "open"
+    assert max(timings) < 1.0, timings  # bounded by the 0.1 s socket timeout, not the 1.5 s stall
+
+
+def widget_type_key(layer, widget_id) -> str:
+    return layer.registry.get("widget").key(widget_id)

@@ -1,0 +1,46 @@
+"""Stampede protection: many concurrent misses of one key cause one load."""
+import threading
+import time
+import uuid
+
+import pytest
+
+import caching
+from caching.tests.processes import read_json_line, start_worker
+
+
+def test_200_concurrent_misses_in_one_process_cause_exactly_one_load(make_data_type, layer):
+    make_data_type(name="hot", ttl=60)
+    loads = []
+    start = threading.Barrier(200)
+    results = []
+
+    def slow_loader():
+        loads.append(1)
+        time.sleep(0.3)
+        return {"loaded": True}
+
+    def miss():
+        start.wait()
+        results.append(caching.get_or_load("hot", 1, slow_loader))
+
+    threads = [threading.Thread(target=miss) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(loads) == 1
+    assert results == [{"loaded": True}] * 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_200_concurrent_misses_across_four_processes_cause_exactly_one_load(layer):
+    counter_key = f"test:loads:{uuid.uuid4().hex}"
+    start_at = time.time() + 3.0  # every process is up and waiting by then
+    workers = [start_worker("stampede", "50", str(start_at), counter_key) for _ in range(4)]
+    results = [read_json_line(worker, timeout=60) for worker in workers]
+    for worker in workers:
+        worker.wait(10)
+    assert [r["served"] for r in results] == [50, 50, 50, 50]
+    assert all(r["all_loaded"] for r in results)
+    assert int(layer.tier.client.get(counter_key)) == 1

@@ -1,0 +1,105 @@
+"""Entry points for the cache layer's multi-process tests: `python -m caching.tests.workers ROLE ...`.
+
+Each role sets Django up with the test settings (DATABASE_URL names the test
+database), registers the same `widget` data type as the tests, does its part
+and prints one JSON line of results.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings_test")
+    import django
+
+    django.setup()
+    from caching import DataType, ModelRule, register
+    from caching.layer import get_layer
+    from caching.tests.testapp.models import Widget
+
+    def load(widget_id):
+        widget = Widget.objects.get(pk=widget_id)
+        return {"id": widget.pk, "price": widget.price}
+
+    register(DataType(name="widget", loader=load, ttl=60, jitter=0,
+                      invalidated_by=(ModelRule(Widget, ids=lambda w, previous: [w.pk]),)))
+    layer = get_layer()
+    layer.bus.ensure_started()
+    layer.bus.connected.wait(5)
+    return layer
+
+
+def reader(widget_id: str, seconds: str) -> None:
+    """Read the widget in a loop; count reads."""
+    import caching
+
+    _setup()
+    deadline = time.monotonic() + float(seconds)
+    reads = 0
+    while time.monotonic() < deadline:
+        caching.get_or_load("widget", int(widget_id))
+        reads += 1
+    print(json.dumps({"reads": reads}), flush=True)
+
+
+def watch(widget_id: str) -> None:
+    """Hold the widget in L1, then report the wall time at which it left L1."""
+    import caching
+
+    layer = _setup()
+    # The first read after start-up runs the outbox recovery, which fences L1:
+    # read until the value sits in L1.
+    for _ in range(5):
+        status = caching.fetch("widget", int(widget_id)).status
+        if status == "HIT-L1":
+            break
+    key = layer.registry.get("widget").key(int(widget_id))
+    print(json.dumps({"ready": True, "status": str(status)}), flush=True)
+    deadline = time.monotonic() + 10
+    while layer.l1.get(key) is not None and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    noticed_at = time.time()
+    value = caching.get_or_load("widget", int(widget_id))
+    print(json.dumps({"noticed_at": noticed_at, "value": value}), flush=True)
+
+
+def stampede(threads: str, start_at: str, counter_key: str) -> None:
+    """`threads` threads miss one key at `start_at`; the loader counts calls in Redis."""
+    import caching
+    from caching.connection import redis_client
+
+    layer = _setup()
+    client = redis_client()
+
+    def slow_loader():
+        client.incr(counter_key)
+        time.sleep(0.3)
+        return {"loaded": True}
+
+    results = []
+
+    def run():
+        time.sleep(max(0.0, float(start_at) - time.time()))
+        results.append(caching.get_or_load("hot", 1, slow_loader))
+
+    from caching import DataType, register
+
+    register(DataType(name="hot", ttl=60, levels=("l1", "l2")))
+    workers = [threading.Thread(target=run) for _ in range(int(threads))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert layer is not None
+    print(json.dumps({"served": len(results), "all_loaded": all(r == {"loaded": True} for r in results)}),
+          flush=True)
+
+
+if __name__ == "__main__":
+    role, *args = sys.argv[1:]
+    {"reader": reader, "watch": watch, "stampede": stampede}[role](*args)
