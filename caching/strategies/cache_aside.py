@@ -52,7 +52,9 @@ class CacheAside(Strategy):
         try:
             blob, fence = layer.tier.get_with_fence(key)
         except L2Unavailable:
-            return Result(layer.load(data_type, loader), Status.MISS)
+            # Fail-open: serve from the database, but still one load per key in this process.
+            value = layer.flight.do(key, lambda: layer.load(data_type, loader), timeout=settings.LOCK_WAIT)
+            return Result(value, Status.MISS)
         if blob is not None:
             return self._from_l2(data_type, key, loader, blob, fence, epoch)
         metrics.l2_miss.inc()
@@ -146,12 +148,12 @@ class CacheAside(Strategy):
             self.sleep(delay)
             delay = min(delay * 2, 0.05)
             try:
-                blob, _ = tier.get_with_fence(key)
-                if blob is None and tier.lease_held(key):
-                    continue
+                blob, _, leased = tier.peek(key)
             except L2Unavailable:
                 return _NOT_LEASED
             if blob is None:
+                if leased:
+                    continue
                 return _NOT_LEASED
             envelope = unpack(blob)
             value = data_type.codec.loads(envelope.payload)

@@ -163,3 +163,29 @@ def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(failove
 
 def widget_type_key(layer, widget_id) -> str:
     return layer.registry.get("widget").key(widget_id)
+
+
+def test_concurrent_misses_while_redis_is_down_still_load_once_per_process(failover_layer, private_redis):
+    private_redis.stop(save=False)
+    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+    loads = []
+    start = threading.Barrier(50)
+
+    def slow_loader():
+        loads.append(1)
+        time.sleep(0.3)
+        return "from the database"
+
+    results = []
+
+    def miss():
+        start.wait()
+        results.append(caching.get_or_load("widget", 1, slow_loader))
+
+    threads = [threading.Thread(target=miss) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["from the database"] * 50
+    assert len(loads) == 1

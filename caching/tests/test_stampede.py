@@ -9,6 +9,7 @@ import caching
 from caching.tests.processes import read_json_line, start_worker
 
 
+@pytest.mark.django_db(transaction=True)
 def test_200_concurrent_misses_in_one_process_cause_exactly_one_load(make_data_type, layer):
     make_data_type(name="hot", ttl=60)
     loads = []

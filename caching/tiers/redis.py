@@ -136,6 +136,13 @@ class RedisTier:
         value, fence = self.call("get", lambda c: c.mget(key, fence_key(key)))
         return value, fence or b"0"
 
+    def peek(self, key: str) -> tuple[bytes | None, bytes, bool]:
+        """Value, fence and whether a lease is held, read together: a waiter that saw
+        "no value" and then, in a second read, "no lease" could miss a value stored
+        in between."""
+        value, fence, lease = self.call("get", lambda c: c.mget(key, fence_key(key), lease_key(key)))
+        return value, fence or b"0", lease is not None
+
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
@@ -187,6 +194,3 @@ class RedisTier:
     def release_lease(self, key: str, token: str) -> None:
         script = self._script(RELEASE_LEASE)
         self.call("lease", lambda c: script(keys=[lease_key(key)], args=[token], client=c))
-
-    def lease_held(self, key: str) -> bool:
-        return bool(self.call("lease", lambda c: c.exists(lease_key(key))))
