@@ -7,7 +7,17 @@ from caching import DataType, ModelRule, register
 from caching.datatypes import registry
 from caching.invalidation import disconnect
 from caching.layer import get_layer, reset_layer
+from caching.tests.cluster import RedisClusterProcesses
 from caching.tests.testapp.models import Widget
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A 3-node Redis Cluster on loopback, started once for the session."""
+    cluster = RedisClusterProcesses(tmp_path_factory.mktemp("cluster"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from ..breaker import CircuitBreaker
 from ..keys import data_version_key, fence_key, lease_key
@@ -28,14 +28,6 @@ local current = redis.call('GET', KEYS[2]) or '0'
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
-"""
-
-# Drop the value and bump its fence in one step, so no reader can slip a stale
-# value in between. The fence outlives any load in flight.
-INVALIDATE = """
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return redis.call('UNLINK', KEYS[1])
 """
 
 # Write-through: install data version ARGV[1] unless a newer one is there, and
@@ -85,7 +77,8 @@ class RedisTier:
     def client(self):
         return self._client_factory()
 
-    def _script(self, source: str):
+    def script(self, source: str):
+        """A Lua script registered once per tier (EVALSHA, loaded again on NOSCRIPT)."""
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self.client.register_script(source)
@@ -100,7 +93,11 @@ class RedisTier:
             if self.needs_recovery:
                 self._run_recovery(client)
             result = fn(client)
-        except RedisError as exc:
+        except ResponseError:
+            # Redis answered: the command was wrong (e.g. INCR of a non-integer), the server is fine.
+            self.breaker.record_success()
+            raise
+        except (RedisError, RedisClusterException) as exc:
             self._failed(op)
             raise L2Unavailable(f"{op}: {exc}") from exc
         self.breaker.record_success()
@@ -119,7 +116,7 @@ class RedisTier:
             try:
                 self.recover(lambda keys, gen_keys, channel, message: self._invalidate_with(
                     client, keys, gen_keys, channel, message))
-            except RedisError:
+            except (RedisError, RedisClusterException):
                 raise
             except Exception as exc:  # the outbox's database is unreachable: L2 stays unsafe
                 self._failed("recover")
@@ -155,32 +152,39 @@ class RedisTier:
 
     def set_if_fence(self, key: str, value: bytes, *, ttl_ms: int, fence: bytes) -> bool:
         """Store `value` unless `key` was invalidated since `fence` was read."""
-        script = self._script(SET_IF_FENCE)
+        script = self.script(SET_IF_FENCE)
         keys, args = [key, fence_key(key)], [fence, value, ttl_ms]
         return bool(self.call("set", lambda c: script(keys=keys, args=args, client=c)))
 
     def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int) -> bool:
         """Install `value` as data version `data_version`, unless a newer version is cached."""
-        script = self._script(WRITE_THROUGH)
+        script = self.script(WRITE_THROUGH)
         keys = [key, fence_key(key), data_version_key(key)]
         args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms)]
         return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
 
     def invalidate(self, keys: Iterable[str], *, generation_keys: Iterable[str] = (), channel: str = "",
                    message: bytes = b"") -> None:
-        """Drop `keys` (fenced), bump `generation_keys`, then broadcast `message`: one pipeline."""
+        """Drop `keys` (fenced) and bump `generation_keys` in one pipeline, then broadcast `message`."""
         self.call("invalidate", lambda c: self._invalidate_with(c, keys, generation_keys, channel, message))
 
     def _invalidate_with(self, client, keys, generation_keys, channel: str, message: bytes) -> None:
-        script = self._script(INVALIDATE)
+        # Bump the fence, then drop the value. No script needed (and a cluster
+        # pipeline runs none): a store that runs after the INCR is refused by
+        # SET_IF_FENCE, one that ran before it is removed by the UNLINK. The
+        # fence outlives any load in flight.
         pipe = client.pipeline(transaction=False)
         for key in keys:
-            script(keys=[key, fence_key(key)], args=[self.fence_ttl_ms], client=pipe)
+            pipe.incr(fence_key(key))
+            pipe.pexpire(fence_key(key), self.fence_ttl_ms)
+            pipe.unlink(key)
         for gen_key in generation_keys:
             pipe.incr(gen_key)
-        if channel:
-            pipe.publish(channel, message)
         pipe.execute()
+        if channel:
+            # Broadcast only once Redis has dropped the keys (and outside the
+            # pipeline: a cluster pipeline refuses PUBLISH).
+            client.publish(channel, message)
 
     def publish(self, channel: str, message: bytes) -> None:
         self.call("publish", lambda c: c.publish(channel, message))
@@ -192,5 +196,5 @@ class RedisTier:
         return bool(self.call("lease", lambda c: c.set(lease_key(key), token, nx=True, px=ttl_ms)))
 
     def release_lease(self, key: str, token: str) -> None:
-        script = self._script(RELEASE_LEASE)
+        script = self.script(RELEASE_LEASE)
         self.call("lease", lambda c: script(keys=[lease_key(key)], args=[token], client=c))
