@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .datatypes import DataType, ModelRule, registry
+from .layer import get_layer as _layer
 from .strategies.base import Result, Status
 
 __all__ = [
@@ -22,12 +23,6 @@ __all__ = [
 def register(data_type: DataType) -> DataType:
     """Declare a data type (its strategy, TTL, levels, loader and invalidation rules)."""
     return registry.register(data_type)
-
-
-def _layer():
-    from .layer import get_layer
-
-    return get_layer()
 
 
 def fetch(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Result:

@@ -44,19 +44,17 @@ DEFAULTS: dict[str, Any] = {
 class CachingSettings:
     """Attribute access to CACHING with defaults: `settings.DEFAULT_TTL`."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
-
     def __getattr__(self, name: str) -> Any:
+        # Only called on a first access: the value is then kept as an instance
+        # attribute, so reads on the hot path are plain attribute look-ups.
         if name not in DEFAULTS:
             raise AttributeError(f"Invalid CACHING setting: {name!r}")
-        if name not in self._cache:
-            user = getattr(django_settings, "CACHING", {})
-            self._cache[name] = user.get(name, DEFAULTS[name])
-        return self._cache[name]
+        value = getattr(django_settings, "CACHING", {}).get(name, DEFAULTS[name])
+        setattr(self, name, value)
+        return value
 
     def reload(self) -> None:
-        self._cache.clear()
+        self.__dict__.clear()
 
 
 settings = CachingSettings()

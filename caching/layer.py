@@ -51,25 +51,19 @@ class CacheLayer:
     def fetch(self, data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Result:
         """The value of `item_id` and where it came from (`Status`)."""
         data_type = self.registry.get(data_type)
-        if loader is None:
-            if data_type.loader is None:
-                raise TypeError(f"{data_type.name} has no registered loader: pass one")
-            registered = data_type.loader
-
-            def loader():
-                return registered(item_id)
-
+        if loader is None and data_type.loader is None:
+            raise TypeError(f"{data_type.name} has no registered loader: pass one")
         if not settings.ENABLED:
             data_type.metrics.bypass.inc()
-            return Result(self.load(data_type, loader), Status.BYPASS)
+            return Result(self.load(data_type, item_id, loader), Status.BYPASS)
         self.bus.ensure_started()
         return self.strategies[data_type.strategy].fetch(data_type, item_id, loader)
 
-    def load(self, data_type: DataType, loader: Callable[[], Any]) -> Any:
-        """Call a loader, counted and timed."""
+    def load(self, data_type: DataType, item_id: Any, loader: Callable[[], Any] | None) -> Any:
+        """Call `loader()`, or the registered `data_type.loader(item_id)`, counted and timed."""
         started = time.perf_counter()
         try:
-            return loader()
+            return loader() if loader is not None else data_type.loader(item_id)
         finally:
             data_type.metrics.loads.inc()
             data_type.metrics.load_seconds.observe(time.perf_counter() - started)

@@ -41,3 +41,34 @@ wait_until() {
     sleep 0.1
   done
 }
+
+# start_test_services: redis-server and MariaDB on the test ports (so a running
+# `make run` is left alone), their URLs exported; what this call started is
+# stopped when the calling script exits.
+start_test_services() {
+  REDIS_PORT="${TEST_REDIS_PORT:-6391}"
+  MARIADB_PORT="${TEST_MARIADB_PORT:-3317}"
+  STARTED_SERVICES=()
+  trap stop_started_services EXIT
+  if ! "$ROOT/scripts/redis.sh" status "$REDIS_PORT" >/dev/null 2>&1; then
+    "$ROOT/scripts/redis.sh" start "$REDIS_PORT"; STARTED_SERVICES+=(redis)
+  fi
+  if ! "$ROOT/scripts/mariadb.sh" status "$MARIADB_PORT" >/dev/null 2>&1; then
+    "$ROOT/scripts/mariadb.sh" start "$MARIADB_PORT"; STARTED_SERVICES+=(mariadb)
+  fi
+  export DATABASE_URL="mysql://${MARIADB_USER:-shop}:${MARIADB_PASSWORD:-shop}@127.0.0.1:$MARIADB_PORT/${MARIADB_DATABASE:-shop}"
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/1"
+  export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/2"
+  export SECRET_KEY="${SECRET_KEY:-test-only-secret-key-not-for-production}"
+  export DEBUG=False
+}
+
+stop_started_services() {
+  for svc in "${STARTED_SERVICES[@]}"; do
+    case "$svc" in
+      redis) "$ROOT/scripts/redis.sh" stop "$REDIS_PORT" || true ;;
+      mariadb) "$ROOT/scripts/mariadb.sh" stop "$MARIADB_PORT" || true ;;
+    esac
+  done
+}

@@ -29,7 +29,8 @@ class Strategy:
     def __init__(self, layer: CacheLayer):
         self.layer = layer
 
-    def fetch(self, data_type: DataType, item_id: Any, loader: Callable[[], Any]) -> Result:
+    def fetch(self, data_type: DataType, item_id: Any, loader: Callable[[], Any] | None) -> Result:
+        """Serve `item_id`; `loader` (or, when None, the registered loader) runs on a miss."""
         raise NotImplementedError("subclasses of Strategy must provide a fetch() method")
 
     def put(self, data_type: DataType, item_id: Any, value: Any, *, version: int) -> bool:

@@ -1,10 +1,10 @@
 """Cache-aside with TTL (lazy load) over L1 and L2, with stampede protection.
 
-A read tries L1, then L2. On a miss, one process loads (it holds the key's
-lease in Redis; threads of one process share one call through SingleFlight)
-and the others wait for its value. A stale entry (past its soft expiry, within
-`stale_ttl`) is served while the lease holder refreshes it, and a hot key may
-be refreshed a little early (XFetch), so it rarely goes stale at all.
+A read tries L1, then L2 (one GET). On a miss, one process loads: it holds the
+key's lease in Redis (threads of one process share one call through
+SingleFlight), and the others wait for its value. A stale entry (past its soft
+expiry, within `stale_ttl`) is served while the lease holder refreshes it, and a
+hot key may be refreshed a little early (XFetch), so it rarely goes stale.
 
 Every store is fenced: see `RedisTier.set_if_fence` and `LocalCache.set`.
 """
@@ -22,6 +22,14 @@ from ..tiers.redis import L2Unavailable
 from .base import Result, Status, Strategy
 
 
+class _NotLeased:
+    def __repr__(self) -> str:
+        return "<not leased>"
+
+
+NOT_LEASED = _NotLeased()
+
+
 class CacheAside(Strategy):
     sleep = staticmethod(time.sleep)
     random = staticmethod(random.random)
@@ -36,7 +44,7 @@ class CacheAside(Strategy):
             key = self.key_for(data_type, item_id)
         except L2Unavailable:
             metrics.bypass.inc()
-            return Result(layer.load(data_type, loader), Status.BYPASS)
+            return Result(layer.load(data_type, item_id, loader), Status.BYPASS)
         l1 = layer.l1
         if data_type.uses_l1:
             entry = l1.get(key)
@@ -46,25 +54,25 @@ class CacheAside(Strategy):
             metrics.l1_miss.inc()
         epoch = l1.epoch()
         if not data_type.uses_l2:
-            value = layer.flight.do(key, lambda: self._load_into_l1(data_type, key, loader, epoch),
+            value = layer.flight.do(key, lambda: self._load_into_l1(data_type, item_id, key, loader, epoch),
                                     timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         try:
-            blob, fence = layer.tier.get_with_fence(key)
+            blob = layer.tier.get(key)
         except L2Unavailable:
             # Fail-open: serve from the database, but still one load per key in this process.
-            value = layer.flight.do(key, lambda: layer.load(data_type, loader), timeout=settings.LOCK_WAIT)
+            value = layer.flight.do(key, lambda: layer.load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         if blob is not None:
-            return self._from_l2(data_type, key, loader, blob, fence, epoch)
+            return self._from_l2(data_type, item_id, key, loader, blob, epoch)
         metrics.l2_miss.inc()
-        value = layer.flight.do(key, lambda: self._miss(data_type, key, loader, fence, epoch),
+        value = layer.flight.do(key, lambda: self._miss(data_type, item_id, key, loader, epoch),
                                 timeout=settings.LOCK_WAIT + settings.LOCK_TTL)
         return Result(value, Status.MISS)
 
     # -- hit, stale, early refresh ---------------------------------------------
 
-    def _from_l2(self, data_type, key, loader, blob: bytes, fence: bytes, epoch: int) -> Result:
+    def _from_l2(self, data_type, item_id, key, loader, blob: bytes, epoch: int) -> Result:
         envelope = unpack(blob)
         now = time.time()
         fresh = now < envelope.soft_expires_at
@@ -74,8 +82,8 @@ class CacheAside(Strategy):
             self._promote(data_type, key, value, envelope.soft_expires_at - now, len(blob), epoch)
             return Result(value, Status.HIT_L2)
         # Stale, or picked for an early refresh: the lease holder reloads, the others serve what is there.
-        refreshed = self._with_lease(key, lambda: self._load_and_store(data_type, key, loader, fence, epoch))
-        if refreshed is not _NOT_LEASED:
+        refreshed = self._with_lease(data_type, item_id, key, loader, epoch)
+        if refreshed is not NOT_LEASED:
             return Result(refreshed, Status.MISS)
         value = data_type.codec.loads(envelope.payload)
         if fresh:
@@ -100,45 +108,45 @@ class CacheAside(Strategy):
 
     # -- miss --------------------------------------------------------------------
 
-    def _miss(self, data_type, key: str, loader, fence: bytes, epoch: int) -> Any:
+    def _miss(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
         """One process loads (it holds the lease); the others wait for its value."""
-        loaded = self._with_lease(key, lambda: self._load_and_store(data_type, key, loader, fence, epoch))
-        if loaded is not _NOT_LEASED:
+        loaded = self._with_lease(data_type, item_id, key, loader, epoch)
+        if loaded is not NOT_LEASED:
             return loaded
         waited = self._wait_for_value(data_type, key, epoch)
-        if waited is not _NOT_LEASED:
+        if waited is not NOT_LEASED:
             return waited
-        # The holder gave up or stored nothing (its value was fenced out): load ourselves.
+        # The holder gave up or stored nothing (an invalidation fenced it out): load ourselves.
         try:
-            _, fence = self.layer.tier.get_with_fence(key)
+            _, fence, _ = self.layer.tier.peek(key)
         except L2Unavailable:
-            return self.layer.load(data_type, loader)
-        return self._load_and_store(data_type, key, loader, fence, epoch)
+            return self.layer.load(data_type, item_id, loader)
+        return self._load_and_store(data_type, item_id, key, loader, fence, epoch, None)
 
-    def _with_lease(self, key: str, fn) -> Any:
-        """Run `fn` if this process gets the key's lease, else return _NOT_LEASED.
+    def _with_lease(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
+        """Load and store if this process gets the key's lease, else return NOT_LEASED.
 
         The lease (SET NX PX with an owner token) makes one process the loader of
-        a key; it expires on its own if that process dies mid-load, and is only
-        released by its owner.
+        a key; it expires on its own if that process dies mid-load, and only its
+        owner releases it (in the script that stores the value). Taking it also
+        reads the key's fence, before the loader reads the database.
         """
         tier = self.layer.tier
         token = uuid.uuid4().hex
         try:
-            leased = tier.acquire_lease(key, token, ttl_ms=int(settings.LOCK_TTL * 1000))
+            leased, fence = tier.acquire_lease(key, token, ttl_ms=int(settings.LOCK_TTL * 1000))
         except L2Unavailable:
-            leased = True  # no Redis, no lease to take: load (fail-open)
-            token = None
+            return self.layer.load(data_type, item_id, loader)  # no Redis, nothing to store: just load
         if not leased:
-            return _NOT_LEASED
+            return NOT_LEASED
         try:
-            return fn()
-        finally:
-            if token is not None:
-                try:
-                    tier.release_lease(key, token)
-                except L2Unavailable:
-                    pass  # it expires by itself
+            return self._load_and_store(data_type, item_id, key, loader, fence, epoch, token)
+        except BaseException:
+            try:
+                tier.release_lease(key, token)
+            except L2Unavailable:
+                pass  # it expires by itself
+            raise
 
     def _wait_for_value(self, data_type, key: str, epoch: int) -> Any:
         deadline = time.monotonic() + settings.LOCK_WAIT
@@ -150,30 +158,30 @@ class CacheAside(Strategy):
             try:
                 blob, _, leased = tier.peek(key)
             except L2Unavailable:
-                return _NOT_LEASED
+                return NOT_LEASED
             if blob is None:
                 if leased:
                     continue
-                return _NOT_LEASED
+                return NOT_LEASED
             envelope = unpack(blob)
             value = data_type.codec.loads(envelope.payload)
             self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(blob), epoch)
             return value
-        return _NOT_LEASED
+        return NOT_LEASED
 
     # -- load and store ----------------------------------------------------------
 
-    def _load_and_store(self, data_type, key: str, loader, fence: bytes, epoch: int) -> Any:
+    def _load_and_store(self, data_type, item_id, key: str, loader, fence: bytes, epoch: int,
+                        lease_token: str | None) -> Any:
         started = time.perf_counter()
-        value = self.layer.load(data_type, loader)
+        value = self.layer.load(data_type, item_id, loader)
         delta = time.perf_counter() - started
         ttl = data_type.jittered_ttl()
-        payload = data_type.codec.dumps(value)
-        blob = pack(payload, soft_expires_at=time.time() + ttl, delta=delta,
+        blob = pack(data_type.codec.dumps(value), soft_expires_at=time.time() + ttl, delta=delta,
                     compress_threshold=settings.COMPRESS_THRESHOLD)
         try:
             stored = self.layer.tier.set_if_fence(
-                key, blob, ttl_ms=int((ttl + data_type.stale_ttl) * 1000), fence=fence
+                key, blob, ttl_ms=int((ttl + data_type.stale_ttl) * 1000), fence=fence, release_lease=lease_token
             )
         except L2Unavailable:
             stored = False
@@ -181,17 +189,9 @@ class CacheAside(Strategy):
             self._promote(data_type, key, value, ttl, len(blob), epoch)
         return value
 
-    def _load_into_l1(self, data_type, key: str, loader, epoch: int) -> Any:
-        value = self.layer.load(data_type, loader)
+    def _load_into_l1(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
+        value = self.layer.load(data_type, item_id, loader)
         size = len(data_type.codec.dumps(value))
         ttl = min(data_type.l1_ttl, data_type.jittered_ttl())
         self.layer.l1.set(key, value, ttl=ttl, size=size, read_epoch=epoch)
         return value
-
-
-class _NotLeased:
-    def __repr__(self) -> str:
-        return "<not leased>"
-
-
-_NOT_LEASED = _NotLeased()

@@ -6,6 +6,7 @@ turned into `L2Unavailable`, which callers treat as a miss (fail-open).
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,6 +16,8 @@ from redis.exceptions import RedisClusterException, RedisError, ResponseError
 from ..breaker import CircuitBreaker
 from ..keys import data_version_key, fence_key, lease_key
 
+logger = logging.getLogger(__name__)
+
 
 class L2Unavailable(Exception):
     """Redis is down, slow, or the breaker is open: serve from the database."""
@@ -22,12 +25,18 @@ class L2Unavailable(Exception):
 
 # Store `value` only if the key's fence still holds the token read before the
 # load. Invalidations bump the fence, so a value loaded before an invalidation
-# (stale) is refused even if it arrives after it.
+# (stale) is refused even if it arrives after it. Then release the loader's
+# lease, if it still owns it (one round trip for both).
 SET_IF_FENCE = """
-local current = redis.call('GET', KEYS[2]) or '0'
-if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+local stored = 0
+if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  stored = 1
+end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then
+  redis.call('DEL', KEYS[3])
+end
+return stored
 """
 
 # Write-through: install data version ARGV[1] unless a newer one is there, and
@@ -40,6 +49,16 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4])
 return 1
+"""
+
+# Take the loading lease of a key and read its fence in one round trip. The
+# fence is read before the loader reads the database, which is what
+# SET_IF_FENCE needs to refuse a value that an invalidation overtook.
+ACQUIRE_LEASE = """
+local leased = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+local fence = redis.call('GET', KEYS[2]) or '0'
+if leased then return {1, fence} end
+return {0, fence}
 """
 
 # Release a lease only if we still own it: after our lease expired, another
@@ -119,6 +138,7 @@ class RedisTier:
             except (RedisError, RedisClusterException):
                 raise
             except Exception as exc:  # the outbox's database is unreachable: L2 stays unsafe
+                logger.warning("cache recovery failed, serving from the database: %s", exc)
                 self._failed("recover")
                 raise L2Unavailable(f"recover: {exc}") from exc
             self.needs_recovery = False
@@ -127,11 +147,6 @@ class RedisTier:
 
     def get(self, key: str) -> bytes | None:
         return self.call("get", lambda c: c.get(key))
-
-    def get_with_fence(self, key: str) -> tuple[bytes | None, bytes]:
-        """The value and its fence token in one round trip (one hash slot)."""
-        value, fence = self.call("get", lambda c: c.mget(key, fence_key(key)))
-        return value, fence or b"0"
 
     def peek(self, key: str) -> tuple[bytes | None, bytes, bool]:
         """Value, fence and whether a lease is held, read together: a waiter that saw
@@ -150,10 +165,11 @@ class RedisTier:
     def set(self, key: str, value: bytes, *, ttl_ms: int | None) -> None:
         self.call("set", lambda c: c.set(key, value, px=ttl_ms))
 
-    def set_if_fence(self, key: str, value: bytes, *, ttl_ms: int, fence: bytes) -> bool:
-        """Store `value` unless `key` was invalidated since `fence` was read."""
+    def set_if_fence(self, key: str, value: bytes, *, ttl_ms: int, fence: bytes, release_lease: str | None = None
+                     ) -> bool:
+        """Store `value` unless `key` was invalidated since `fence` was read; release our lease."""
         script = self.script(SET_IF_FENCE)
-        keys, args = [key, fence_key(key)], [fence, value, ttl_ms]
+        keys, args = [key, fence_key(key), lease_key(key)], [fence, value, ttl_ms, release_lease or ""]
         return bool(self.call("set", lambda c: script(keys=keys, args=args, client=c)))
 
     def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int) -> bool:
@@ -191,9 +207,12 @@ class RedisTier:
 
     # Leases (single flight across processes) --------------------------------
 
-    def acquire_lease(self, key: str, token: str, *, ttl_ms: int) -> bool:
-        """Take the loading lease of `key`: one process at a time loads a missing key."""
-        return bool(self.call("lease", lambda c: c.set(lease_key(key), token, nx=True, px=ttl_ms)))
+    def acquire_lease(self, key: str, token: str, *, ttl_ms: int) -> tuple[bool, bytes]:
+        """Take the loading lease of `key` (one process at a time loads it); also returns its fence."""
+        script = self.script(ACQUIRE_LEASE)
+        leased, fence = self.call(
+            "lease", lambda c: script(keys=[lease_key(key), fence_key(key)], args=[token, ttl_ms], client=c))
+        return bool(leased), fence if isinstance(fence, bytes) else str(fence).encode()
 
     def release_lease(self, key: str, token: str) -> None:
         script = self.script(RELEASE_LEASE)

@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench-micro` (and, for HTTP figures, `make bench`)."""
