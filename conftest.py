@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from caching.layer import get_layer
+from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
 
 PASSWORD = "a-long-test-password-42"
@@ -13,8 +15,9 @@ PASSWORD = "a-long-test-password-42"
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty Redis cache (the test server's own database)."""
+    """Each test starts with an empty cache: Redis (the test server's own database) and this process's L1."""
     cache.clear()
+    get_layer().l1.clear()
     yield
 
 

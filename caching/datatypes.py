@@ -44,8 +44,9 @@ class DataType:
     l1_ttl: float | None = None
     serializer: str = "json"
     schema_version: int = 1
-    # Generational types: the namespace whose generation is part of every key.
-    namespace: str | None = None
+    # Generational types: the namespace whose generation is part of every key;
+    # a callable(item_id) gives one namespace per owner (e.g. per category).
+    namespace: str | Callable[[Any], str] | None = None
     invalidated_by: tuple[ModelRule, ...] = ()
     # Namespaces bumped whenever this type is invalidated (e.g. "catalog" for search).
     bumps: tuple[str, ...] = ()
@@ -88,6 +89,9 @@ class DataType:
         if generation is None:
             return keys.entry_key(settings.KEY_PREFIX, self.name, self.schema_version, safe_id)
         return keys.generational_key(settings.KEY_PREFIX, self.name, self.schema_version, generation, safe_id)
+
+    def namespace_of(self, item_id: Any) -> str:
+        return self.namespace(item_id) if callable(self.namespace) else self.namespace
 
     def jittered_ttl(self) -> float:
         """TTL ± jitter, so entries written together do not all expire together."""

@@ -96,7 +96,10 @@ class CacheLayer:
         cache_keys = strategy.keys_to_invalidate(data_type, item_ids)
         namespaces = list(data_type.bumps)
         if data_type.strategy == "generational":
-            namespaces.append(data_type.namespace)
+            if callable(data_type.namespace):
+                namespaces.extend(data_type.namespace(item_id) for item_id in item_ids)
+            else:
+                namespaces.append(data_type.namespace)
         if cache_keys:
             data_type.metrics.invalidations.inc(len(cache_keys))
         return cache_keys, namespaces

@@ -1,12 +1,16 @@
 """Cart endpoints, for anonymous sessions and logged-in users alike."""
+import orjson
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import caching
 from shop.api.headers import PrivateNoStoreMixin
+from shop.api.http_cache import PRIVATE, cached_json_response
 
 from . import services
+from .cache import cart_cache_id
 from .selectors import CartOwner, cart_get, cart_snapshot
 from .serializers import CartItemAddInput, CartItemUpdateInput
 
@@ -32,7 +36,11 @@ def _validated(serializer_class, request) -> dict:
 class CartView(PrivateNoStoreMixin, APIView):
     @extend_schema(responses=dict)
     def get(self, request):
-        return Response(cart_snapshot(cart=cart_get(owner=request_owner(request))))
+        owner = request_owner(request)
+        if not owner.is_known:  # no session yet: an empty cart, nothing to look up
+            return Response(cart_snapshot(cart=None))
+        result = caching.fetch("cart", cart_cache_id(owner), lambda: cart_snapshot(cart=cart_get(owner=owner)))
+        return cached_json_response(request, orjson.dumps(result.value), status=result.status, policy=PRIVATE)
 
     @extend_schema(responses={204: None})
     def delete(self, request):

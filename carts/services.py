@@ -4,11 +4,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+import caching
 from catalog.models import Product
 from shop.exceptions import Conflict, InvalidRequest, NotFound
 
+from .cache import cart_cache_id
 from .models import Cart, CartItem
-from .selectors import CartOwner
+from .selectors import CartOwner, cart_snapshot
 
 MAX_QUANTITY_PER_ITEM = 99
 
@@ -26,6 +28,16 @@ def _locked_cart(*, owner: CartOwner, create: bool) -> Cart | None:
 def _bump_version(cart: Cart) -> None:
     Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
     cart.refresh_from_db(fields=["version", "updated_at"])
+
+
+def cart_write_through(*, owner: CartOwner, cart: Cart | None) -> None:
+    """Write the cart's snapshot to the cache once this transaction commits (write-through).
+
+    The snapshot is taken now, inside the transaction, so it is exactly the
+    committed state of `cart.version`; Redis keeps the newest version it has
+    seen, so a late, older snapshot never overwrites a newer one.
+    """
+    caching.put("cart", cart_cache_id(owner), cart_snapshot(cart=cart), version=cart.version if cart else 0)
 
 
 def _active_product(product_id: int) -> Product:
@@ -62,6 +74,7 @@ def cart_add_item(*, owner: CartOwner, product_id: int, quantity: int) -> Cart:
             item.quantity = new_quantity
             item.save(update_fields=["quantity"])
         _bump_version(cart)
+        cart_write_through(owner=owner, cart=cart)
         return cart
 
 
@@ -76,6 +89,7 @@ def cart_set_item_quantity(*, owner: CartOwner, product_id: int, quantity: int) 
         item.quantity = quantity
         item.save(update_fields=["quantity"])
         _bump_version(cart)
+        cart_write_through(owner=owner, cart=cart)
         return cart
 
 
@@ -86,6 +100,7 @@ def cart_remove_item(*, owner: CartOwner, product_id: int) -> Cart:
         if not deleted:
             raise NotFound("This product is not in the cart.")
         _bump_version(cart)
+        cart_write_through(owner=owner, cart=cart)
         return cart
 
 
@@ -95,6 +110,7 @@ def cart_clear(*, owner: CartOwner) -> Cart | None:
         if cart is not None:
             cart.items.all().delete()
             _bump_version(cart)
+            cart_write_through(owner=owner, cart=cart)
         return cart
 
 
@@ -122,4 +138,6 @@ def cart_merge_into_user(*, session_key: str, user_id: int) -> Cart | None:
                 mine.save(update_fields=["quantity"])
         anonymous.delete()
         _bump_version(user_cart)
+        caching.invalidate("cart", cart_cache_id(CartOwner(session_key=session_key)))
+        cart_write_through(owner=CartOwner(user_id=user_id), cart=user_cart)
         return user_cart

@@ -1,19 +1,31 @@
-"""Catalog HTTP endpoints: thin views over the selectors."""
-from django.core.exceptions import ObjectDoesNotExist
-from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+"""Catalog HTTP endpoints: validate, then serve the cached body (L1/L2) with HTTP caching headers.
 
+These views are public: they never read the session (no `Vary: Cookie`, no
+database query for the user), so a hit costs no database query at all.
+"""
+from django.core.exceptions import ObjectDoesNotExist
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.views import APIView
+
+import caching
+from shop.api.http_cache import CachePolicy, cached_json_response
 from shop.api.params import validate_query
 
-from . import selectors
+from . import payloads, selectors
 from .models import Category
-from .serializers import (
-    CategorySerializer,
-    ProductDetailSerializer,
-    ProductListItemSerializer,
-    ProductListParams,
-    SearchParams,
-)
+from .serializers import ProductListParams, SearchParams
+
+PRODUCT_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
+LISTING_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
+SEARCH_POLICY = CachePolicy(public=True, max_age=30, s_maxage=60)
+
+
+class PublicCachedView(APIView):
+    authentication_classes = ()
+    permission_classes = ()
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri(self.request.path)
 
 
 def _category_filter(params: dict) -> Category | None:
@@ -26,56 +38,42 @@ def _category_filter(params: dict) -> Category | None:
         raise ValidationError({"category": f"Unknown category '{slug}'."}) from None
 
 
-class ProductListView(generics.ListAPIView):
-    serializer_class = ProductListItemSerializer
-
-    def get_queryset(self):
-        params = validate_query(ProductListParams, self.request)
-        return selectors.product_list(
-            category=_category_filter(params),
-            min_price=params.get("min_price"),
-            max_price=params.get("max_price"),
-            ordering=params.get("ordering"),
-        )
+class ProductDetailView(PublicCachedView):
+    def get(self, request, pk: int):
+        result = caching.fetch("product", pk)
+        if not result.value:
+            raise NotFound("No product with this id.")
+        return cached_json_response(request, result.value, status=result.status, policy=PRODUCT_POLICY)
 
 
-class ProductDetailView(generics.RetrieveAPIView):
-    serializer_class = ProductDetailSerializer
-
-    def get_object(self):
-        return selectors.product_get(product_id=self.kwargs["pk"])
-
-
-class CategoryListView(generics.ListAPIView):
-    serializer_class = CategorySerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        return selectors.category_list()
+class ProductListView(PublicCachedView):
+    def get(self, request):
+        validated = validate_query(ProductListParams, request)
+        params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),
+                                         category_in_query=True)
+        result = caching.fetch("listing", params)
+        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
 
 
-class CategoryProductListView(generics.ListAPIView):
-    serializer_class = ProductListItemSerializer
-
-    def get_queryset(self):
-        params = validate_query(ProductListParams, self.request)
-        return selectors.product_list(
-            category=selectors.category_get(slug=self.kwargs["slug"]),
-            min_price=params.get("min_price"),
-            max_price=params.get("max_price"),
-            ordering=params.get("ordering"),
-        )
+class CategoryProductListView(PublicCachedView):
+    def get(self, request, slug: str):
+        validated = validate_query(ProductListParams, request)
+        category = selectors.category_get(slug=slug)
+        params = payloads.listing_params(validated, category=category, base_url=self.base_url())
+        result = caching.fetch("listing", params)
+        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
 
 
-class SearchView(generics.ListAPIView):
-    serializer_class = ProductListItemSerializer
+class CategoryListView(PublicCachedView):
+    def get(self, request):
+        result = caching.fetch("categories", "all")
+        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
 
-    def get_queryset(self):
-        params = validate_query(SearchParams, self.request)
-        return selectors.product_search(
-            query=params["q"],
-            category=_category_filter(params),
-            min_price=params.get("min_price"),
-            max_price=params.get("max_price"),
-            ordering=params.get("ordering"),
-        )
+
+class SearchView(PublicCachedView):
+    def get(self, request):
+        validated = validate_query(SearchParams, request)
+        params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),
+                                         query=validated["q"], category_in_query=True)
+        result = caching.fetch("search", params)
+        return cached_json_response(request, result.value, status=result.status, policy=SEARCH_POLICY)

@@ -1,22 +1,40 @@
-"""Checkout and order history of the logged-in user."""
+"""Checkout and order history of the logged-in user (history and orders served from the cache)."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+import caching
 from shop.api.headers import PrivateNoStoreMixin
+from shop.api.http_cache import PRIVATE, cached_json_response
+from shop.api.params import validate_query
 
-from . import selectors
+from .cache import order_cache_id
 from .serializers import CheckoutInput, OrderSerializer
 from .services import order_checkout
 
 
-class OrderListCreateView(PrivateNoStoreMixin, generics.ListAPIView):
-    permission_classes = [IsAuthenticated]
-    serializer_class = OrderSerializer
+class HistoryParams(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
-    def get_queryset(self):
-        return selectors.order_list(user=self.request.user)
+
+class OrderListCreateView(PrivateNoStoreMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[HistoryParams], responses=OrderSerializer(many=True))
+    def get(self, request):
+        validated = validate_query(HistoryParams, request)
+        params = {
+            "user": request.user.pk,
+            "page": validated.get("page") or 1,
+            "page_size": validated.get("page_size") or 20,
+            "base_url": request.build_absolute_uri(request.path),
+        }
+        result = caching.fetch("order_history", params)
+        return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)
 
     @extend_schema(request=CheckoutInput, responses={201: OrderSerializer})
     def post(self, request):
@@ -26,9 +44,12 @@ class OrderListCreateView(PrivateNoStoreMixin, generics.ListAPIView):
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
-class OrderDetailView(PrivateNoStoreMixin, generics.RetrieveAPIView):
+class OrderDetailView(PrivateNoStoreMixin, APIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = OrderSerializer
 
-    def get_object(self):
-        return selectors.order_get(user=self.request.user, order_id=self.kwargs["pk"])
+    @extend_schema(responses=OrderSerializer)
+    def get(self, request, pk: int):
+        result = caching.fetch("order", order_cache_id(request.user.pk, pk))
+        if not result.value:
+            raise NotFound("No such order.")
+        return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)

@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from carts.models import Cart
+from carts.selectors import CartOwner
+from carts.services import cart_write_through
 from catalog.models import Product
 from profiles.models import Profile
 from shop.exceptions import Conflict, InvalidRequest
@@ -79,4 +81,5 @@ def order_checkout(*, user, shipping_address: dict | None = None) -> Order:
         cart.items.all().delete()
         cart.version += 1
         cart.save(update_fields=["version", "updated_at"])
+        cart_write_through(owner=CartOwner(user_id=user.id), cart=cart)
         return order

@@ -4,9 +4,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import caching
 from shop.api.headers import PrivateNoStoreMixin
+from shop.api.http_cache import PRIVATE, cached_json_response
 
-from .selectors import profile_for_user
 from .serializers import ProfileSerializer
 from .services import profile_update
 
@@ -16,7 +17,8 @@ class ProfileView(PrivateNoStoreMixin, APIView):
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request):
-        return Response(ProfileSerializer(profile_for_user(user=request.user)).data)
+        result = caching.fetch("profile", request.user.pk)
+        return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)
 
     @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
     def patch(self, request):

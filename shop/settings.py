@@ -104,9 +104,19 @@ CACHES = {
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
         },
     },
+    # Sessions: the same Redis through the cache layer's fail-fast backend (circuit
+    # breaker): with Redis down, sessions are read from the database at once.
+    "sessions": {
+        "BACKEND": "caching.backends.redis.RedisBackend",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
+        "OPTIONS": {"SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT},
+    },
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "sessions_app.engine"
+SESSION_CACHE_ALIAS = "sessions"
+AUTHENTICATION_BACKENDS = ["sessions_app.auth.CachedModelBackend"]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=1800)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)

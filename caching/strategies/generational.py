@@ -10,7 +10,7 @@ from .cache_aside import CacheAside
 
 class Generational(CacheAside):
     def key_for(self, data_type, item_id) -> str:
-        return data_type.key(item_id, generation=self.layer.generation(data_type.namespace))
+        return data_type.key(item_id, generation=self.layer.generation(data_type.namespace_of(item_id)))
 
     def keys_to_invalidate(self, data_type, item_ids) -> list[str]:
         return []  # invalidated by bumping the namespace, never key by key

@@ -18,6 +18,7 @@ def test_readyz_checks_database_and_redis(client):
 def test_readyz_reports_degraded_when_redis_is_unreachable(client, settings):
     # Point the cache at a loopback port where nothing listens.
     settings.CACHES = {
+        **settings.CACHES,
         "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},
     }
     response = client.get("/readyz")

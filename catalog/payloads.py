@@ -1,0 +1,96 @@
+"""Catalog response bodies, rendered once to JSON bytes: what the cache layer stores.
+
+A cache hit sends these bytes as they are, skipping the ORM and the serializers.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import orjson
+from rest_framework.exceptions import NotFound
+
+from . import selectors
+from .models import Category, Product
+from .serializers import CategorySerializer, ProductDetailSerializer, ProductListItemSerializer
+
+DEFAULT_PAGE_SIZE = 20
+
+
+def render(data) -> bytes:
+    return orjson.dumps(data, default=str)
+
+
+def product_payload(product_id: int) -> bytes:
+    """The product detail body, or b"" when there is no such active product (cached too)."""
+    product = (
+        Product.objects.select_related("category")
+        .filter(pk=product_id, is_active=True, category__is_active=True)
+        .first()
+    )
+    return render(ProductDetailSerializer(product).data) if product else b""
+
+
+def category_list_payload(_key: str = "all") -> bytes:
+    return render(CategorySerializer(selectors.category_list(), many=True).data)
+
+
+def listing_params(validated: dict, *, category: Category | None, base_url: str, query: str | None = None,
+                   category_in_query: bool = False) -> dict:
+    """The normalised parameters of a listing or search page: its cache id and its input.
+
+    Only validated values are kept (unknown query parameters never reach a key
+    or a link); defaults are filled in, so `?page=1` and no page share an entry.
+    """
+    params = {
+        "base_url": base_url,
+        "category": category.id if category else None,
+        "min_price": _decimal(validated.get("min_price")),
+        "max_price": _decimal(validated.get("max_price")),
+        "ordering": validated.get("ordering") or "",
+        "page": validated.get("page") or 1,
+        "page_size": validated.get("page_size") or DEFAULT_PAGE_SIZE,
+    }
+    if category_in_query and category is not None:
+        params["category_slug"] = category.slug
+    if query is not None:
+        params["q"] = " ".join(query.lower().split())
+    return params
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def listing_payload(params: dict) -> bytes:
+    """One page of a product listing (or search, when params has "q"), rendered."""
+    category = Category.objects.get(pk=params["category"]) if params["category"] else None
+    filters = {
+        "category": category,
+        "min_price": Decimal(params["min_price"]) if params["min_price"] else None,
+        "max_price": Decimal(params["max_price"]) if params["max_price"] else None,
+        "ordering": params["ordering"] or None,
+    }
+    if "q" in params:
+        queryset = selectors.product_search(query=params["q"], **filters)
+    else:
+        queryset = selectors.product_list(**filters)
+    page, size = params["page"], params["page_size"]
+    count = queryset.count()
+    if page > 1 and (page - 1) * size >= count:
+        raise NotFound("Invalid page.")
+    rows = queryset[(page - 1) * size : page * size]
+    return render({
+        "count": count,
+        "next": _link(params, page + 1) if page * size < count else None,
+        "previous": _link(params, page - 1) if page > 1 else None,
+        "results": ProductListItemSerializer(rows, many=True).data,
+    })
+
+
+def _link(params: dict, page: int) -> str:
+    query = {name: params[name] for name in ("q", "min_price", "max_price", "ordering") if params.get(name)}
+    if params.get("category_slug"):
+        query["category"] = params["category_slug"]
+    query.update({"page": page, "page_size": params["page_size"]})
+    return f"{params['base_url']}?{urlencode(query)}"
