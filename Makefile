@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench-micro services-stop clean
+.PHONY: run test lint bench bench-micro services-stop clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -19,6 +19,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	@scripts/test.sh $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	@scripts/bench-http.sh
 
 bench-micro: $(VENV)/.installed
 	@scripts/bench.sh

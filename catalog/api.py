@@ -3,7 +3,6 @@
 These views are public: they never read the session (no `Vary: Cookie`, no
 database query for the user), so a hit costs no database query at all.
 """
-from django.core.exceptions import ObjectDoesNotExist
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
@@ -11,8 +10,7 @@ import caching
 from shop.api.http_cache import CachePolicy, cached_json_response
 from shop.api.params import validate_query
 
-from . import payloads, selectors
-from .models import Category
+from . import payloads
 from .serializers import ProductListParams, SearchParams
 
 PRODUCT_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
@@ -28,14 +26,15 @@ class PublicCachedView(APIView):
         return self.request.build_absolute_uri(self.request.path)
 
 
-def _category_filter(params: dict) -> Category | None:
+def _category_filter(params: dict) -> tuple[int, str] | None:
+    """The (id, slug) of the `category` query parameter; an unknown slug is a 400."""
     slug = params.get("category")
     if slug is None:
         return None
-    try:
-        return Category.objects.get(slug=slug, is_active=True)
-    except ObjectDoesNotExist:
-        raise ValidationError({"category": f"Unknown category '{slug}'."}) from None
+    category_id = caching.get_or_load("category_slug", slug)
+    if not category_id:
+        raise ValidationError({"category": f"Unknown category '{slug}'."})
+    return category_id, slug
 
 
 class ProductDetailView(PublicCachedView):
@@ -58,8 +57,10 @@ class ProductListView(PublicCachedView):
 class CategoryProductListView(PublicCachedView):
     def get(self, request, slug: str):
         validated = validate_query(ProductListParams, request)
-        category = selectors.category_get(slug=slug)
-        params = payloads.listing_params(validated, category=category, base_url=self.base_url())
+        category_id = caching.get_or_load("category_slug", slug)
+        if not category_id:
+            raise NotFound("No category with this slug.")
+        params = payloads.listing_params(validated, category=(category_id, slug), base_url=self.base_url())
         result = caching.fetch("listing", params)
         return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
 

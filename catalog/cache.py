@@ -85,6 +85,23 @@ SEARCH = register(DataType(
     invalidated_by=(ModelRule(Product), ModelRule(Category)),
 ))
 
+def category_id_for_slug(slug: str) -> int:
+    """The id of the active category with this slug, or 0 (cached too: unknown slugs cost no query)."""
+    return Category.objects.filter(slug=slug, is_active=True).values_list("id", flat=True).first() or 0
+
+
+CATEGORY_SLUG = register(DataType(
+    name="category_slug",
+    loader=category_id_for_slug,
+    serializer="json",
+    ttl=300,
+    levels=("l1", "l2"),
+    invalidated_by=(
+        ModelRule(Category, ids=lambda category, previous: [category.slug, (previous or {}).get("slug")],
+                  track=("slug",)),
+    ),
+))
+
 CATEGORIES = register(DataType(
     name="categories",
     strategy="cache_aside",

@@ -35,7 +35,7 @@ def category_list_payload(_key: str = "all") -> bytes:
     return render(CategorySerializer(selectors.category_list(), many=True).data)
 
 
-def listing_params(validated: dict, *, category: Category | None, base_url: str, query: str | None = None,
+def listing_params(validated: dict, *, category: tuple[int, str] | None, base_url: str, query: str | None = None,
                    category_in_query: bool = False) -> dict:
     """The normalised parameters of a listing or search page: its cache id and its input.
 
@@ -44,7 +44,7 @@ def listing_params(validated: dict, *, category: Category | None, base_url: str,
     """
     params = {
         "base_url": base_url,
-        "category": category.id if category else None,
+        "category": category[0] if category else None,
         "min_price": _decimal(validated.get("min_price")),
         "max_price": _decimal(validated.get("max_price")),
         "ordering": validated.get("ordering") or "",
@@ -52,7 +52,7 @@ def listing_params(validated: dict, *, category: Category | None, base_url: str,
         "page_size": validated.get("page_size") or DEFAULT_PAGE_SIZE,
     }
     if category_in_query and category is not None:
-        params["category_slug"] = category.slug
+        params["category_slug"] = category[1]
     if query is not None:
         params["q"] = " ".join(query.lower().split())
     return params

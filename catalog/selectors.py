@@ -28,10 +28,6 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("parent").order_by("name")
 
 
-def category_get(*, slug: str) -> Category:
-    return get_object_or_404(Category, slug=slug, is_active=True)
-
-
 def category_with_descendant_ids(*, category: Category) -> list[int]:
     """The category's id and every active descendant's, walking the tree one level per query."""
     ids, frontier = [category.id], [category.id]

@@ -62,11 +62,9 @@ def test_listing_search_and_categories_hits_reach_no_database(api_client, make_p
     paths = ["/api/v1/products/?ordering=-price", "/api/v1/categories/", "/api/v1/categories/kitchen/products/"]
     for path in paths:
         api_client.get(path)
-    with django_assert_num_queries(1):  # the listing's category slug is looked up to validate it
-        assert api_client.get("/api/v1/categories/kitchen/products/")["X-Cache"] == "HIT-L1"
     with django_assert_num_queries(0):
-        assert api_client.get(paths[0])["X-Cache"] == "HIT-L1"
-        assert api_client.get(paths[1])["X-Cache"] == "HIT-L1"
+        for path in paths:
+            assert api_client.get(path)["X-Cache"].startswith("HIT-")
 
 
 @pytest.mark.django_db

@@ -1,0 +1,201 @@
+"""HTTP benchmark: the same gunicorn and the same load generator (wrk) for every variant.
+
+    make bench          (services, migrations and a demo catalog are set up first)
+
+Each round serves every settings variant in turn (bench/variants/), so ratios
+are computed within a round, pair by pair, and the medians of the rounds are
+reported. Writes bench/RESULTS.md.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+DURATION = os.environ.get("BENCH_DURATION", "5s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
+PORT = int(os.environ.get("BENCH_PORT", 8099))
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.variants.layer_on")
+    django.setup()
+
+
+def pick_targets() -> dict:
+    """A product, a category and a search term from the database."""
+    from catalog.models import Category, Product
+
+    product = Product.objects.filter(is_active=True).order_by("id").first()
+    category = Category.objects.filter(is_active=True, products__isnull=False).order_by("id").first()
+    word = product.name.split()[-1].lower()
+    return {
+        "product": f"/api/v1/products/{product.id}/",
+        "product_count": Product.objects.order_by("-id").values_list("id", flat=True).first(),
+        "listing": f"/api/v1/categories/{category.slug}/products/",
+        "search": f"/api/v1/search/?q={word}",
+    }
+
+
+class Server:
+    def __init__(self, settings_module: str, env: dict):
+        self.settings_module = settings_module
+        self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": settings_module}
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "shop.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+             "--workers", str(WORKERS), "--worker-class", "sync", "--no-control-socket", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn with {self.settings_module} did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(15)
+
+    def warm(self, path: str, times: int = 50) -> str:
+        x_cache = ""
+        for _ in range(times):
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=10) as response:
+                x_cache = response.headers.get("X-Cache", "")
+        return x_cache
+
+
+def wrk(path: str, *, spread_ids: int = 0) -> dict:
+    env = {**os.environ, "WRK_IDS": str(spread_ids), "WRK_PREFIX": "/api/v1/products/"}
+    completed = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", str(ROOT / "bench" / "wrk_report.lua"),
+         f"http://127.0.0.1:{PORT}{path}"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report["rps"] = report["requests"] / (report["duration_us"] / 1e6)
+    return report
+
+
+# (label, settings variant, target key, wrk options, expected X-Cache after warm-up)
+MEASUREMENTS = [
+    ("floor: constant DRF body, product-sized", "bench.variants.layer_on", "floor", {}, "FLOOR"),
+    ("product detail, L1 hit", "bench.variants.layer_on", "product", {}, "HIT-L1"),
+    ("product detail, L2 hit", "bench.variants.layer_l2_only", "product", {}, "HIT-L2"),
+    ("product detail, miss (every read loads)", "bench.variants.layer_miss", "product_spread", {}, ""),
+    ("product detail, layer off", "bench.variants.layer_off", "product", {}, "BYPASS"),
+    ("category listing, layer on", "bench.variants.layer_on", "listing", {}, "HIT-L1"),
+    ("category listing, layer off", "bench.variants.layer_off", "listing", {}, "BYPASS"),
+    ("search, layer on", "bench.variants.layer_on", "search", {}, "HIT-L2"),
+    ("search, layer off", "bench.variants.layer_off", "search", {}, "BYPASS"),
+]
+
+
+def run() -> dict[str, list[dict]]:
+    setup_django()
+    targets = pick_targets()
+    env = {"BENCH_FLOOR_BYTES": str(_product_body_size(targets["product"]))}
+    results: dict[str, list[dict]] = {label: [] for label, *_ in MEASUREMENTS}
+    by_variant: dict[str, list] = {}
+    for measurement in MEASUREMENTS:
+        by_variant.setdefault(measurement[1], []).append(measurement)
+    for round_number in range(1, ROUNDS + 1):
+        for variant, measurements in by_variant.items():
+            with Server(variant, env) as server:
+                for label, _, target, _, expected in measurements:
+                    spread = 0
+                    if target == "floor":
+                        path = "/bench/floor/"
+                    elif target == "product_spread":
+                        path, spread = targets["product"], targets["product_count"]
+                    else:
+                        path = targets[target]
+                    x_cache = server.warm(path)
+                    if expected and x_cache != expected:
+                        say(f"  warning: {label} answered X-Cache {x_cache!r}, expected {expected!r}")
+                    report = wrk(path, spread_ids=spread)
+                    results[label].append(report)
+                    say(f"round {round_number}/{ROUNDS} {label}: {report['rps']:.0f} req/s, "
+                        f"p95 {report['p95_us'] / 1000:.1f} ms, errors {report['errors'] + report['non2xx']}")
+    return results
+
+
+def _product_body_size(path: str) -> int:
+    from django.test import Client
+
+    return len(Client().get(path).content)
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def report(results: dict[str, list[dict]]) -> str:
+    floor = results[MEASUREMENTS[0][0]]
+    off_of = {
+        "product detail, L1 hit": "product detail, layer off",
+        "product detail, L2 hit": "product detail, layer off",
+        "product detail, miss (every read loads)": "product detail, layer off",
+        "category listing, layer on": "category listing, layer off",
+        "search, layer on": "search, layer off",
+    }
+    rows = []
+    for label, *_ in MEASUREMENTS:
+        runs = results[label]
+        vs_floor = median([run["rps"] / base["rps"] for run, base in zip(runs, floor, strict=True)])
+        vs_off = ""
+        if label in off_of:
+            off = results[off_of[label]]
+            vs_off = f"{median([run['rps'] / base['rps'] for run, base in zip(runs, off, strict=True)]):.2f}x"
+        rows.append(
+            f"| {label} | {median([r['rps'] for r in runs]):,.0f} | {vs_floor:.2f}x | {vs_off} | "
+            f"{median([r['p50_us'] for r in runs]) / 1000:.2f} | {median([r['p95_us'] for r in runs]) / 1000:.2f} | "
+            f"{median([r['p99_us'] for r in runs]) / 1000:.2f} | {sum(r['errors'] + r['non2xx'] for r in runs)} |"
+        )
+    from django.db import connection
+
+    header = (
+        f"Measured {datetime.date.today().isoformat()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Django {django.get_version()}, {connection.vendor} {getattr(connection, 'mysql_server_info', '')}; "
+        f"gunicorn {WORKERS} sync workers, wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} rounds, medians; "
+        "ratios computed within each round."
+    )
+    table = "\n".join([
+        "| endpoint and variant | req/s | vs floor | vs layer off | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ])
+    return f"# HTTP benchmark\n\n{header}\n\n{table}\n"
+
+
+def main() -> None:
+    results = run()
+    text = report(results)
+    RESULTS.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

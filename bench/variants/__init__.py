@@ -1,0 +1,1 @@
+"""Settings variants the HTTP benchmark serves, one module each."""
