@@ -114,6 +114,9 @@ CACHES = {
     },
 }
 
+# The cache layer (caching/): every key is documented in the README.
+CACHING = {"ENABLED": env.bool("CACHING_ENABLED", default=True)}
+
 SESSION_ENGINE = "sessions_app.engine"
 SESSION_CACHE_ALIAS = "sessions"
 AUTHENTICATION_BACKENDS = ["sessions_app.auth.CachedModelBackend"]
