@@ -105,6 +105,8 @@ MEASUREMENTS = [
     ("product detail, miss (every read loads), ids spread", "bench.variants.layer_miss", "product_spread", {}, ""),
     ("product detail, layer off", "bench.variants.layer_off", "product", {}, "BYPASS"),
     ("product detail, layer off, ids spread", "bench.variants.layer_off", "product_spread", {}, "BYPASS"),
+    ("product detail, django-cachalot", "bench.variants.cachalot", "product", {}, "BYPASS"),
+    ("product detail, django-cacheops", "bench.variants.cacheops", "product", {}, "BYPASS"),
     ("category listing, layer on", "bench.variants.layer_on", "listing", {}, "HIT-L1"),
     ("category listing, layer off", "bench.variants.layer_off", "listing", {}, "BYPASS"),
     ("search, layer on", "bench.variants.layer_on", "search", {}, "HIT-L2"),
@@ -177,6 +179,11 @@ def report(results: dict[str, list[dict]]) -> str:
             f"{median([r['p99_us'] for r in runs]) / 1000:.2f} | {sum(r['non2xx'] for r in runs)} | "
             f"{sum(r['errors'] for r in runs)} |"
         )
+    l1 = results["product detail, L1 hit"]
+    for peer in ("django-cachalot", "django-cacheops"):
+        runs = results[f"product detail, {peer}"]
+        ratio = median([ours["rps"] / theirs["rps"] for ours, theirs in zip(l1, runs, strict=True)])
+        rows.append(f"| product detail: our L1 hit vs {peer} | | | {ratio:.2f}x | | | | | |")
     from django.db import connection
 
     header = (
@@ -193,12 +200,87 @@ def report(results: dict[str, list[dict]]) -> str:
     return f"# HTTP benchmark\n\n{header}\n\n{table}\n"
 
 
+def redis_outage(targets: dict, env: dict) -> dict:
+    """wrk for 20 s on product details spread over the catalog; redis-server is stopped
+    from second 5 to second 15. Counts the responses that were not 2xx."""
+    import threading
+
+    port = os.environ.get("TEST_REDIS_PORT", "6391")
+    with Server("bench.variants.layer_on", env) as server:
+        server.warm(targets["product"])
+        outcome: dict = {}
+        duration = os.environ.get("BENCH_OUTAGE_DURATION", "20s")
+        load = threading.Thread(target=lambda: outcome.update(
+            _wrk_for(targets["product"], duration, spread_ids=targets["product_count"])))
+        load.start()
+        time.sleep(5)
+        subprocess.run([str(ROOT / "scripts/redis.sh"), "stop", port], check=True, capture_output=True)
+        time.sleep(10)
+        subprocess.run([str(ROOT / "scripts/redis.sh"), "start", port], check=True, capture_output=True)
+        load.join()
+    say(f"Redis outage: {outcome['requests']} requests, {outcome['non2xx']} non-2xx, {outcome['errors']} timeouts")
+    return outcome
+
+
+def _wrk_for(path: str, duration: str, *, spread_ids: int) -> dict:
+    global DURATION
+    saved, DURATION = DURATION, duration
+    try:
+        return wrk(path, spread_ids=spread_ids)
+    finally:
+        DURATION = saved
+
+
+def edit_to_visible_ms(targets: dict, env: dict, samples: int = 10) -> float:
+    """Commit a price change here; time until another process (gunicorn) serves the new price."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from catalog.models import Product
+
+    product_id = int(targets["product"].rstrip("/").rsplit("/", 1)[1])
+    url = f"http://127.0.0.1:{PORT}{targets['product']}"
+    lags = []
+    with Server("bench.variants.layer_on", env) as server:
+        for n in range(samples):
+            server.warm(targets["product"], times=20)
+            price = Decimal("1000.00") + n
+            started = time.perf_counter()
+            with transaction.atomic():
+                product = Product.objects.select_for_update().get(pk=product_id)
+                product.price = price
+                product.save()
+            while json.loads(urllib.request.urlopen(url, timeout=5).read())["price"] != str(price):
+                time.sleep(0.0005)
+            lags.append((time.perf_counter() - started) * 1000)
+    say(f"edit to visible in another process: median {median(lags):.2f} ms")
+    return median(lags)
+
+
+def behaviour_report(outage: dict, lag_ms: float) -> str:
+    return "\n".join([
+        "",
+        "| behaviour | figure | target |",
+        "|---|---|---|",
+        f"| responses that were not 2xx while redis-server was stopped for 10 s of a 20 s run "
+        f"({outage['requests']:,} requests) | {outage['non2xx']} (timeouts: {outage['errors']}) | 0 |",
+        f"| from a product edit's commit to the new value served by another process (median of 10) | "
+        f"{lag_ms:.1f} ms | under 100 ms |",
+        "",
+    ])
+
+
 def main() -> None:
     results = run()
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "http.json").write_text(json.dumps(results, indent=1))
-    text = report(results)
+    targets = pick_targets()
+    env = {"BENCH_FLOOR_BYTES": str(_product_body_size(targets["product"]))}
+    outage = redis_outage(targets, env)
+    lag_ms = edit_to_visible_ms(targets, env)
+    text = report(results) + behaviour_report(outage, lag_ms)
     RESULTS.write_text(text)
     print(text)
 
