@@ -93,7 +93,8 @@ class InvalidationBus:
                 pubsub.subscribe(self.channel)
                 self._listen(pubsub)
             except Exception as exc:  # any failure of the link means "invalidations may be missed"
-                logger.warning("cache invalidation link lost: %s", exc)
+                if self.connected.is_set():  # once per outage, not at every retry
+                    logger.warning("cache invalidation link lost: %s", exc)
             finally:
                 self._link_down()
                 if pubsub is not None:

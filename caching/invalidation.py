@@ -40,10 +40,10 @@ def _model(ref: Any) -> type[Model]:
 
 def connect(data_type: DataType) -> None:
     """Connect the data type's rules to model signals (registry hook)."""
+    disconnect(data_type)  # registering a type again replaces its rules
     for rule in data_type.invalidated_by:
         model = _model(rule.model)
         first = model not in _rules
-        _rules[model] = [(dt, r) for dt, r in _rules[model] if dt.name != data_type.name or r is not rule]
         _rules[model].append((data_type, rule))
         if first:
             uid = f"caching:{model._meta.label}"

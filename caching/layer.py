@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import keys
-from .coherence import FLUSH_ALL, InvalidationBus, encode_keys
+from .coherence import InvalidationBus, encode_keys
 from .conf import settings
 from .datatypes import DataType, Registry
 from .singleflight import SingleFlight
@@ -131,13 +131,6 @@ class CacheLayer:
             self.tier.publish(self.channel, encode_keys(self.bus.sender_id, cache_keys))
         except L2Unavailable:
             pass  # peers' links are down too: they flushed their L1 and keep it off
-
-    def flush_l1_everywhere(self) -> None:
-        self.l1.clear()
-        try:
-            self.tier.publish(self.channel, encode_keys(self.bus.sender_id, [FLUSH_ALL]))
-        except L2Unavailable:
-            pass
 
     # Recovery --------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.shortcuts import get_object_or_404
 
 from .models import Category, Product
 
@@ -35,12 +34,6 @@ def category_with_descendant_ids(*, category: Category) -> list[int]:
         frontier = list(Category.objects.filter(parent_id__in=frontier, is_active=True).values_list("id", flat=True))
         ids.extend(frontier)
     return ids
-
-
-def product_get(*, product_id: int) -> Product:
-    return get_object_or_404(
-        Product.objects.select_related("category"), pk=product_id, is_active=True, category__is_active=True
-    )
 
 
 def product_list(

@@ -27,7 +27,6 @@ class LocalBackend(BaseCache):
         self._cache, self._lock = _shared(
             location or "default", options.get("MAX_ENTRIES", 10_000), options.get("MAX_BYTES", 64 * 1024 * 1024)
         )
-        self._cache.enabled = True
 
     def _ttl(self, timeout) -> float:
         """Seconds to keep a value: inf for None (forever), <= 0 means do not keep."""

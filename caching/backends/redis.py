@@ -166,9 +166,9 @@ class RedisBackend(BaseCache):
                     pipe.set(key, values.dumps(value), px=ttl_ms)
             pipe.execute()
 
-        failed = self._call("set_many", lambda c: run(c) or [], default=None)
+        stored = self._call("set_many", lambda c: run(c) or True, default=False)
         self._changed(list(made))
-        return list(data) if failed is None else []
+        return [] if stored else list(data)  # Django's contract: the keys that could not be set
 
     def delete_many(self, keys, version=None):
         made = [self.make_and_validate_key(key, version) for key in keys]
