@@ -17,15 +17,13 @@ def test_a_change_committed_here_leaves_another_processs_l1(widget_type, layer):
     watcher = start_worker("watch", str(widget.pk))
     ready = read_json_line(watcher)
     assert ready == {"ready": True, "status": "HIT-L1"}
-    committed_at = time.time()
     with transaction.atomic():
         widget.price = 2
         widget.save()
-    noticed = read_json_line(watcher)
+    report = read_json_line(watcher)
     watcher.wait(10)
-    assert noticed["value"]["price"] == 2
-    lag = noticed["noticed_at"] - committed_at
-    assert 0 <= lag < 5, f"the other process noticed after {lag:.3f}s"
+    assert report["noticed"] is True  # the entry left the other process's L1 (bench/ times it)
+    assert report["value"]["price"] == 2
 
 
 def test_losing_the_broadcast_link_flushes_l1_until_it_is_back(widget_type, layer):

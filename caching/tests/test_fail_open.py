@@ -46,11 +46,9 @@ def test_reads_are_served_from_the_database_while_redis_is_stopped(failover_laye
         result = caching.fetch("widget", widget.pk)
         assert result.value["price"] == 1
         assert result.status is Status.MISS
+    # The open breaker refuses at once: no request waits for a socket timeout.
     assert failover_layer.tier.breaker.state == "open"
-    # The open breaker answers at once: no socket timeout per request.
-    started = time.perf_counter()
-    caching.fetch("widget", widget.pk)
-    assert time.perf_counter() - started < 0.05
+    assert failover_layer.tier.breaker.allow() is False
 
 
 def test_no_value_invalidated_during_the_outage_is_served_after_redis_returns(failover_layer, private_redis):
@@ -83,14 +81,12 @@ def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(failove
     stall = threading.Thread(target=lambda: private_redis.client().execute_command("DEBUG", "SLEEP", "1.5"))
     stall.start()
     time.sleep(0.1)
-    timings = []
     for _ in range(4):
-        started = time.perf_counter()
         assert caching.get_or_load("widget", widget.pk)["price"] == 1
-        timings.append(time.perf_counter() - started)
-    stall.join()
+    # Every read was answered while Redis was still stalled: none waited for it.
+    assert stall.is_alive()
     assert failover_layer.tier.breaker.state == "open"
-    assert max(timings) < 1.0, timings  # bounded by the 0.1 s socket timeout, not the 1.5 s stall
+    stall.join()
 
 
 def widget_type_key(layer, widget_id) -> str:
