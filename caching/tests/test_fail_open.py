@@ -15,6 +15,7 @@ import caching
 from caching import Status
 from caching.layer import get_layer
 from caching.models import PendingInvalidation
+from caching.tests.concurrency import concurrent_misses
 from caching.tests.testapp.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,24 +97,6 @@ def widget_type_key(layer, widget_id) -> str:
 def test_concurrent_misses_while_redis_is_down_still_load_once_per_process(failover_layer, private_redis):
     private_redis.stop(save=False)
     assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
-    loads = []
-    start = threading.Barrier(50)
-
-    def slow_loader():
-        loads.append(1)
-        time.sleep(0.3)
-        return "from the database"
-
-    results = []
-
-    def miss():
-        start.wait()
-        results.append(caching.get_or_load("widget", 1, slow_loader))
-
-    threads = [threading.Thread(target=miss) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    results, loads = concurrent_misses("widget", 1, clients=50, value="from the database")
     assert results == ["from the database"] * 50
-    assert len(loads) == 1
+    assert loads == 1

@@ -1,36 +1,18 @@
 """Stampede protection: many concurrent misses of one key cause one load."""
-import threading
 import time
 import uuid
 
 import pytest
 
-import caching
+from caching.tests.concurrency import concurrent_misses
 from caching.tests.processes import read_json_line, start_worker
 
 
 @pytest.mark.django_db(transaction=True)
 def test_200_concurrent_misses_in_one_process_cause_exactly_one_load(make_data_type, layer):
     make_data_type(name="hot", ttl=60)
-    loads = []
-    start = threading.Barrier(200)
-    results = []
-
-    def slow_loader():
-        loads.append(1)
-        time.sleep(0.3)
-        return {"loaded": True}
-
-    def miss():
-        start.wait()
-        results.append(caching.get_or_load("hot", 1, slow_loader))
-
-    threads = [threading.Thread(target=miss) for _ in range(200)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert len(loads) == 1
+    results, loads = concurrent_misses("hot", 1, clients=200, value={"loaded": True})
+    assert loads == 1
     assert results == [{"loaded": True}] * 200
 
 
