@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-micro services-stop clean
+.PHONY: run test lint bench bench-micro bench-workload services-stop clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,6 +22,9 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	@scripts/bench-http.sh
+
+bench-workload: $(VENV)/.installed
+	@scripts/bench-workload.sh
 
 bench-micro: $(VENV)/.installed
 	@scripts/bench.sh

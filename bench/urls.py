@@ -1,6 +1,7 @@
 """The shop's URLs plus the floor: a DRF view returning a constant body the size of a product."""
 import os
 
+from django.http import JsonResponse
 from django.urls import path
 from rest_framework.views import APIView
 
@@ -23,4 +24,12 @@ class FloorView(APIView):
         return cached_json_response(request, FLOOR_BODY, status="FLOOR", policy=PRODUCT_POLICY)
 
 
-urlpatterns = [path("bench/floor/", FloorView.as_view()), *shop_urlpatterns]
+def l1_stats(request):
+    """Bench only: this worker process's L1 size, for the workload's memory figure."""
+    from caching.layer import get_layer
+
+    l1 = get_layer().l1
+    return JsonResponse({"pid": os.getpid(), "entries": len(l1), "bytes": l1.bytes_used})
+
+
+urlpatterns = [path("bench/floor/", FloorView.as_view()), path("bench/l1/", l1_stats), *shop_urlpatterns]
