@@ -16,7 +16,7 @@ from .strategies.base import Result, Status
 
 __all__ = [
     "DataType", "ModelRule", "Result", "Status", "bump", "cached", "fetch", "get_or_load", "invalidate",
-    "put", "register",
+    "put", "register", "warm",
 ]
 
 
@@ -33,6 +33,11 @@ def fetch(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | N
 def get_or_load(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Any:
     """The cached value of `item_id`, loaded with `loader()` (or the registered loader) on a miss."""
     return _layer().fetch(data_type, item_id, loader).value
+
+
+def warm(data_type: str | DataType, item_ids: list[Any], load_many: Callable[[list[Any]], dict[Any, Any]]) -> int:
+    """Load `item_ids` with one `load_many(ids) -> {id: value}` call and store them (fenced)."""
+    return _layer().warm(data_type, item_ids, load_many)
 
 
 def put(data_type: str | DataType, item_id: Any, value: Any, *, version: int) -> None:

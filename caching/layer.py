@@ -11,6 +11,7 @@ from . import keys
 from .coherence import InvalidationBus, encode_keys
 from .conf import settings
 from .datatypes import DataType, Registry
+from .serializers import pack
 from .singleflight import SingleFlight
 from .strategies import STRATEGY_CLASSES, Result, Status, Strategy
 from .tiers.local import LocalCache
@@ -78,6 +79,36 @@ class CacheLayer:
         generation = int(self.tier.call("generation", lambda c: c.get(gen_key)) or 0)
         self.l1.set(gen_key, generation, ttl=settings.L1_TTL, size=16, read_epoch=epoch)
         return generation
+
+    def warm(self, data_type: str | DataType, item_ids: list[Any],
+             load_many: Callable[[list[Any]], dict[Any, Any]]) -> int:
+        """Load many items at once and store them (cache warming); returns how many were stored.
+
+        Fenced like a single load: the fences are read before `load_many` reads
+        the database, so an item invalidated meanwhile is not stored stale.
+        """
+        data_type = self.registry.get(data_type)
+        if not settings.ENABLED or not data_type.uses_l2 or data_type.strategy == "generational":
+            return 0
+        keys = [data_type.key(item_id) for item_id in item_ids]
+        try:
+            fences = self.tier.fences(keys)
+        except L2Unavailable:
+            return 0
+        values = load_many(item_ids)
+        now = time.time()
+        entries = []
+        for item_id, key, fence in zip(item_ids, keys, fences, strict=True):
+            if item_id not in values:
+                continue
+            ttl = data_type.jittered_ttl()
+            blob = pack(data_type.codec.dumps(values[item_id]), soft_expires_at=now + ttl, delta=0.0,
+                        compress_threshold=settings.COMPRESS_THRESHOLD)
+            entries.append((key, blob, int((ttl + data_type.stale_ttl) * 1000), fence))
+        try:
+            return self.tier.set_many_if_fence(entries)
+        except L2Unavailable:
+            return 0
 
     # Writes ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from ..breaker import CircuitBreaker
@@ -171,6 +172,30 @@ class RedisTier:
         script = self.script(SET_IF_FENCE)
         keys, args = [key, fence_key(key), lease_key(key)], [fence, value, ttl_ms, release_lease or ""]
         return bool(self.call("set", lambda c: script(keys=keys, args=args, client=c)))
+
+    def fences(self, keys: list[str]) -> list[bytes]:
+        """The fences of many keys (a pipeline: the keys may live in different cluster slots)."""
+        def run(client):
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.get(fence_key(key))
+            return pipe.execute()
+
+        return [fence or b"0" for fence in self.call("fences", run)]
+
+    def set_many_if_fence(self, entries: list[tuple[str, bytes, int, bytes]]) -> int:
+        """SET_IF_FENCE for many (key, value, ttl_ms, fence) entries; returns how many were stored.
+        A cluster pipeline runs no script, so there they go one by one."""
+        script = self.script(SET_IF_FENCE)
+
+        def run(client):
+            # A cluster pipeline runs no script: there the stores go one by one.
+            target = client if isinstance(client, RedisCluster) else client.pipeline(transaction=False)
+            replies = [script(keys=[key, fence_key(key), lease_key(key)], args=[fence, value, ttl_ms, ""],
+                              client=target) for key, value, ttl_ms, fence in entries]
+            return sum(replies if target is client else target.execute())
+
+        return self.call("set_many", run)
 
     def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int) -> bool:
         """Install `value` as data version `data_version`, unless a newer version is cached."""
