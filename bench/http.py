@@ -54,14 +54,15 @@ def pick_targets() -> dict:
 
 
 class Server:
-    def __init__(self, settings_module: str, env: dict):
+    def __init__(self, settings_module: str, env: dict, *, worker_args: tuple[str, ...] = ("--worker-class", "sync")):
         self.settings_module = settings_module
         self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": settings_module}
+        self.worker_args = worker_args
 
     def __enter__(self):
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "shop.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-             "--workers", str(WORKERS), "--worker-class", "sync", "--no-control-socket", "--log-level", "warning"],
+             "--workers", str(WORKERS), *self.worker_args, "--no-control-socket", "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
@@ -224,6 +225,39 @@ def redis_outage(targets: dict, env: dict) -> dict:
     return outcome
 
 
+def stampede_loads(targets: dict, env: dict, clients: int = 200) -> dict:
+    """`clients` connections ask for one product that is not cached, all at once; the loads are
+    the product queries MariaDB saw (a product read is one statement; nothing else runs)."""
+    from django.db import connection
+
+    import caching
+
+    product_id = int(targets["product"].rstrip("/").rsplit("/", 1)[1])
+    data_type = caching.registry.get("product")
+    # gthread workers with enough threads, so that all the clients are in flight at once.
+    threads = str(clients // WORKERS + 1)
+    with Server("bench.variants.layer_on", env, worker_args=("--worker-class", "gthread", "--threads", threads)):
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=5).read()
+        from caching.layer import get_layer
+
+        get_layer().apply_invalidation([data_type.key(product_id)], [])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+            before = int(cursor.fetchone()[1])
+        completed = subprocess.run(
+            ["wrk", "-t2", f"-c{clients}", "-d2s", "--timeout", "10s", "-s", str(ROOT / "bench/wrk_report.lua"),
+             f"http://127.0.0.1:{PORT}{targets['product']}"],
+            capture_output=True, text=True, check=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+            after = int(cursor.fetchone()[1])
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    loads = after - before - 1  # less our own SHOW STATUS
+    say(f"stampede: {clients} connections on one cold product: {loads} load(s), {report['requests']} requests")
+    return {"clients": clients, "loads": loads, "requests": report["requests"]}
+
+
 def _wrk_for(path: str, duration: str, *, spread_ids: int) -> dict:
     global DURATION
     saved, DURATION = DURATION, duration
@@ -260,11 +294,15 @@ def edit_to_visible_ms(targets: dict, env: dict, samples: int = 10) -> float:
     return median(lags)
 
 
-def behaviour_report(outage: dict, lag_ms: float) -> str:
+def behaviour_report(outage: dict, lag_ms: float, stampede: dict | None = None) -> str:
+    stampede_rows = [] if stampede is None else [
+        f"| loads when {stampede['clients']} connections miss one product at once "
+        f"({stampede['requests']:,} requests in 2 s) | {stampede['loads']} | exactly 1 |"]
     return "\n".join([
         "",
         "| behaviour | figure | target |",
         "|---|---|---|",
+        *stampede_rows,
         f"| responses that were not 2xx while redis-server was stopped for 10 s of a 20 s run "
         f"({outage['requests']:,} requests) | {outage['non2xx']} (timeouts: {outage['errors']}) | 0 |",
         f"| from a product edit's commit to the new value served by another process (median of 10) | "
@@ -279,7 +317,7 @@ def main() -> None:
         setup_django()
         behaviour = json.loads((out / "behaviour.json").read_text())
         text = report(json.loads((out / "http.json").read_text()))
-        RESULTS.write_text(text + behaviour_report(behaviour["outage"], behaviour["lag_ms"]))
+        RESULTS.write_text(text + behaviour_report(behaviour["outage"], behaviour["lag_ms"], behaviour.get("stampede")))
         print(RESULTS.read_text())
         return
     results = run()
@@ -287,10 +325,15 @@ def main() -> None:
     (out / "http.json").write_text(json.dumps(results, indent=1))
     targets = pick_targets()
     env = {"BENCH_FLOOR_BYTES": str(_product_body_size(targets["product"]))}
+    stampede = stampede_loads(targets, env)
     outage = redis_outage(targets, env)
     lag_ms = edit_to_visible_ms(targets, env)
-    (out / "behaviour.json").write_text(json.dumps({"outage": outage, "lag_ms": lag_ms}))
-    text = report(results) + behaviour_report(outage, lag_ms)
+    (out / "behaviour.json").write_text(json.dumps({"outage": outage, "lag_ms": lag_ms, "stampede": stampede}))
+    text = report(results) + behaviour_report(outage, lag_ms, stampede)
+    if "--with-workload" in sys.argv:
+        from bench import workload
+
+        text += "\n" + workload.run_workload().replace("# Zipf workload", "## Zipf workload")
     RESULTS.write_text(text)
     print(text)
 

@@ -92,7 +92,8 @@ def hit_ratio_windows(seconds: dict, window: int = 5) -> list[tuple[int, float, 
     return [(index * window, hits / total if total else 0.0, total) for index, (hits, total) in sorted(windows.items())]
 
 
-def main() -> None:
+def run_workload() -> str:
+    """Run the workload; returns its Markdown report (also written to WORKLOAD_RESULTS.md)."""
     setup_django()
     from django.db import connection
 
@@ -187,8 +188,8 @@ def main() -> None:
         "",
     ])
     RESULTS.write_text(text)
-    print(text)
+    return text
 
 
 if __name__ == "__main__":
-    main()
+    print(run_workload())

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# `make bench`: the test services, a migrated and seeded catalog, then the HTTP benchmark.
+# `make bench`: the test services, a migrated catalog of a million products, then every
+# figure in one run: HTTP variants, behaviour under a stampede and a Redis outage, and
+# the Zipf workload (BENCH_WORKLOAD=0 skips it).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_packages wrk wrk
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt 2>&1 | grep -v "is ignored" || true
 start_test_services
 .venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py seed_catalog --products "${BENCH_PRODUCTS:-10000}" --categories "${BENCH_CATEGORIES:-50}"
-.venv/bin/python -m bench.http
+.venv/bin/python manage.py seed_catalog --products "${BENCH_PRODUCTS:-1000000}" --categories "${BENCH_CATEGORIES:-100}"
+if [ "${BENCH_WORKLOAD:-1}" = "0" ]; then
+  .venv/bin/python -m bench.http
+else
+  .venv/bin/python -m bench.http --with-workload
+fi
