@@ -25,11 +25,13 @@ class FloorView(APIView):
 
 
 def l1_stats(request):
-    """Bench only: this worker process's L1 size, for the workload's memory figure."""
+    """Bench only: this worker process's L1 size and product loads (workload and stampede figures)."""
     from caching.layer import get_layer
+    from caching.metrics import snapshot
 
     l1 = get_layer().l1
-    return JsonResponse({"pid": os.getpid(), "entries": len(l1), "bytes": l1.bytes_used})
+    loads = snapshot()["loads"].get("product", 0)
+    return JsonResponse({"pid": os.getpid(), "entries": len(l1), "bytes": l1.bytes_used, "loads": loads})
 
 
 urlpatterns = [path("bench/floor/", FloorView.as_view()), path("bench/l1/", l1_stats), *shop_urlpatterns]
