@@ -8,7 +8,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import orjson
-from rest_framework.exceptions import NotFound
+
+from shop.api.pages import page_body
 
 from . import selectors
 from .models import Category, Product
@@ -86,17 +87,10 @@ def listing_payload(params: dict) -> bytes:
         queryset = selectors.product_search(query=params["q"], **filters)
     else:
         queryset = selectors.product_list(**filters)
-    page, size = params["page"], params["page_size"]
-    count = queryset.count()
-    if page > 1 and (page - 1) * size >= count:
-        raise NotFound("Invalid page.")
-    rows = queryset[(page - 1) * size : page * size]
-    return render({
-        "count": count,
-        "next": _link(params, page + 1) if page * size < count else None,
-        "previous": _link(params, page - 1) if page > 1 else None,
-        "results": ProductListItemSerializer(rows, many=True).data,
-    })
+    return render(page_body(
+        queryset, page=params["page"], size=params["page_size"], link=lambda page: _link(params, page),
+        represent=lambda rows: ProductListItemSerializer(rows, many=True).data,
+    ))
 
 
 def _link(params: dict, page: int) -> str:

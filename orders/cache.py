@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import orjson
-from rest_framework.exceptions import NotFound
 
 from caching import DataType, ModelRule, register
+from shop.api.pages import page_body
 
 from .models import Order, OrderItem
 
@@ -18,18 +18,11 @@ def history_payload(params: dict) -> bytes:
     from .selectors import order_list
     from .serializers import OrderSerializer
 
-    queryset = order_list(user=params["user"])
-    page, size = params["page"], params["page_size"]
-    count = queryset.count()
-    if page > 1 and (page - 1) * size >= count:
-        raise NotFound("Invalid page.")
-    base = f"{params['base_url']}?page_size={size}&page="
-    return orjson.dumps({
-        "count": count,
-        "next": f"{base}{page + 1}" if page * size < count else None,
-        "previous": f"{base}{page - 1}" if page > 1 else None,
-        "results": OrderSerializer(queryset[(page - 1) * size : page * size], many=True).data,
-    }, default=str)
+    base = f"{params['base_url']}?page_size={params['page_size']}&page="
+    return orjson.dumps(page_body(
+        order_list(user=params["user"]), page=params["page"], size=params["page_size"],
+        link=lambda page: f"{base}{page}", represent=lambda rows: OrderSerializer(rows, many=True).data,
+    ), default=str)
 
 
 def order_cache_id(user_id: int, order_id: int) -> str:
