@@ -225,15 +225,15 @@ def redis_outage(targets: dict, env: dict) -> dict:
     return outcome
 
 
-def worker_loads(workers: int = WORKERS) -> int:
-    """Product loads counted by each gunicorn worker (its cache_loads_total), summed."""
-    seen: dict[int, int] = {}
+def worker_counters(workers: int = WORKERS) -> tuple[int, int]:
+    """(product loads, Redis errors) counted by the gunicorn workers themselves, summed."""
+    seen: dict[int, tuple[int, int]] = {}
     for _ in range(200):
         with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/l1/", timeout=5) as response:
             body = json.loads(response.read())
-        seen[body["pid"]] = int(body["loads"])
+        seen[body["pid"]] = (int(body["loads"]), int(body["redis_errors"]))
         if len(seen) == workers:
-            return sum(seen.values())
+            return sum(v[0] for v in seen.values()), sum(v[1] for v in seen.values())
     raise RuntimeError("could not reach every worker")
 
 
@@ -251,16 +251,18 @@ def stampede_loads(targets: dict, env: dict, clients: int = 200) -> dict:
         from caching.layer import get_layer
 
         get_layer().apply_invalidation([data_type.key(product_id)], [])
-        before = worker_loads()
+        loads_before, errors_before = worker_counters()
         completed = subprocess.run(
             ["wrk", "-t2", f"-c{clients}", "-d2s", "--timeout", "10s", "-s", str(ROOT / "bench/wrk_report.lua"),
              f"http://127.0.0.1:{PORT}{targets['product']}"],
             capture_output=True, text=True, check=True,
         )
-        loads = worker_loads() - before
+        loads_after, errors_after = worker_counters()
+    loads, errors = loads_after - loads_before, errors_after - errors_before
     report = json.loads(completed.stdout.strip().splitlines()[-1])
-    say(f"stampede: {clients} connections on one cold product: {loads} load(s), {report['requests']} requests")
-    return {"clients": clients, "loads": loads, "requests": report["requests"]}
+    say(f"stampede: {clients} connections on one cold product: {loads} load(s), {report['requests']} requests, "
+        f"{errors} Redis errors (timeouts fail open)")
+    return {"clients": clients, "loads": loads, "requests": report["requests"], "redis_errors": errors}
 
 
 def _wrk_for(path: str, duration: str, *, spread_ids: int) -> dict:

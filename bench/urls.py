@@ -30,8 +30,10 @@ def l1_stats(request):
     from caching.metrics import snapshot
 
     l1 = get_layer().l1
-    loads = snapshot()["loads"].get("product", 0)
-    return JsonResponse({"pid": os.getpid(), "entries": len(l1), "bytes": l1.bytes_used, "loads": loads})
+    counters = snapshot()
+    return JsonResponse({"pid": os.getpid(), "entries": len(l1), "bytes": l1.bytes_used,
+                         "loads": counters["loads"].get("product", 0),
+                         "redis_errors": sum(counters["errors"].values())})
 
 
 urlpatterns = [path("bench/floor/", FloorView.as_view()), path("bench/l1/", l1_stats), *shop_urlpatterns]

@@ -82,7 +82,7 @@ class CacheAside(Strategy):
             self._promote(data_type, key, value, envelope.soft_expires_at - now, len(blob), epoch)
             return Result(value, Status.HIT_L2)
         # Stale, or picked for an early refresh: the lease holder reloads, the others serve what is there.
-        refreshed = self._with_lease(data_type, item_id, key, loader, epoch)
+        refreshed = self._with_lease(data_type, item_id, key, loader, epoch, unless_stored=False)
         if refreshed is not NOT_LEASED:
             return Result(refreshed, Status.MISS)
         value = data_type.codec.loads(envelope.payload)
@@ -110,7 +110,7 @@ class CacheAside(Strategy):
 
     def _miss(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
         """One process loads (it holds the lease); the others wait for its value."""
-        loaded = self._with_lease(data_type, item_id, key, loader, epoch)
+        loaded = self._with_lease(data_type, item_id, key, loader, epoch, unless_stored=True)
         if loaded is not NOT_LEASED:
             return loaded
         waited = self._wait_for_value(data_type, key, epoch)
@@ -123,20 +123,27 @@ class CacheAside(Strategy):
             return self.layer.load(data_type, item_id, loader)
         return self._load_and_store(data_type, item_id, key, loader, fence, epoch, None)
 
-    def _with_lease(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
+    def _with_lease(self, data_type, item_id, key: str, loader, epoch: int, *, unless_stored: bool) -> Any:
         """Load and store if this process gets the key's lease, else return NOT_LEASED.
 
         The lease (SET NX PX with an owner token) makes one process the loader of
         a key; it expires on its own if that process dies mid-load, and only its
         owner releases it (in the script that stores the value). Taking it also
-        reads the key's fence, before the loader reads the database.
+        reads the key's fence, before the loader reads the database. On a miss
+        (`unless_stored`), a value another loader stored since our GET is used.
         """
         tier = self.layer.tier
         token = uuid.uuid4().hex
         try:
-            leased, fence = tier.acquire_lease(key, token, ttl_ms=int(settings.LOCK_TTL * 1000))
+            leased, fence, stored = tier.acquire_lease(
+                key, token, ttl_ms=int(settings.LOCK_TTL * 1000), unless_stored=unless_stored)
         except L2Unavailable:
             return self.layer.load(data_type, item_id, loader)  # no Redis, nothing to store: just load
+        if stored is not None:
+            envelope = unpack(stored)
+            value = data_type.codec.loads(envelope.payload)
+            self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(stored), epoch)
+            return value
         if not leased:
             return NOT_LEASED
         try:

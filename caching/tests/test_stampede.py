@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+import caching
 from caching.tests.concurrency import concurrent_misses
 from caching.tests.processes import read_json_line, start_worker
 
@@ -27,3 +28,19 @@ def test_200_concurrent_misses_across_four_processes_cause_exactly_one_load(laye
     assert [r["served"] for r in results] == [50, 50, 50, 50]
     assert all(r["all_loaded"] for r in results)
     assert int(layer.tier.client.get(counter_key)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_that_saw_the_miss_just_before_another_loader_stored_does_not_load_again(make_data_type, layer):
+    make_data_type(name="hot", ttl=60, levels=("l2",))
+    assert caching.get_or_load("hot", 1, lambda: "first load") == "first load"
+    # This reader's GET ran just before the value was stored: inject that stale miss.
+    real_get = layer.tier.get
+    layer.tier.get = lambda key: None
+    loads = []
+    try:
+        value = caching.get_or_load("hot", 1, lambda: loads.append(1) or "second load")
+    finally:
+        layer.tier.get = real_get
+    assert value == "first load"
+    assert loads == []

@@ -55,11 +55,17 @@ return 1
 # Take the loading lease of a key and read its fence in one round trip. The
 # fence is read before the loader reads the database, which is what
 # SET_IF_FENCE needs to refuse a value that an invalidation overtook.
+# With ARGV[3] = '1' (a miss), a value stored since the caller's GET is returned
+# instead of a lease: a reader that saw the miss just before another loader
+# stored must not load a second time.
 ACQUIRE_LEASE = """
-local leased = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 local fence = redis.call('GET', KEYS[2]) or '0'
-if leased then return {1, fence} end
-return {0, fence}
+if ARGV[3] == '1' then
+  local value = redis.call('GET', KEYS[3])
+  if value then return {2, fence, value} end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, fence, false} end
+return {0, fence, false}
 """
 
 # Release a lease only if we still own it: after our lease expired, another
@@ -232,12 +238,18 @@ class RedisTier:
 
     # Leases (single flight across processes) --------------------------------
 
-    def acquire_lease(self, key: str, token: str, *, ttl_ms: int) -> tuple[bool, bytes]:
-        """Take the loading lease of `key` (one process at a time loads it); also returns its fence."""
+    def acquire_lease(self, key: str, token: str, *, ttl_ms: int, unless_stored: bool = False
+                      ) -> tuple[bool, bytes, bytes | None]:
+        """Take the loading lease of `key` (one process at a time loads it).
+
+        Returns (leased, fence, value). With `unless_stored`, a value already in
+        Redis is returned instead (and no lease is taken).
+        """
         script = self.script(ACQUIRE_LEASE)
-        leased, fence = self.call(
-            "lease", lambda c: script(keys=[lease_key(key), fence_key(key)], args=[token, ttl_ms], client=c))
-        return bool(leased), fence if isinstance(fence, bytes) else str(fence).encode()
+        keys, args = [lease_key(key), fence_key(key), key], [token, ttl_ms, "1" if unless_stored else "0"]
+        outcome, fence, value = self.call("lease", lambda c: script(keys=keys, args=args, client=c))
+        fence = fence if isinstance(fence, bytes) else str(fence).encode()
+        return outcome == 1, fence, value if outcome == 2 else None
 
     def release_lease(self, key: str, token: str) -> None:
         script = self.script(RELEASE_LEASE)
