@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from . import keys
 from .conf import settings
 from .metrics import DataTypeMetrics
-from .serializers import SERIALIZERS, Serializer
+from .serializers import SERIALIZERS, Serializer, pack
 
 STRATEGIES = ("cache_aside", "write_through", "generational", "bypass")
 LEVELS = frozenset({"l1", "l2"})
@@ -92,6 +93,15 @@ class DataType:
 
     def namespace_of(self, item_id: Any) -> str:
         return self.namespace(item_id) if callable(self.namespace) else self.namespace
+
+    def envelope(self, value: Any, *, delta: float = 0.0) -> tuple[bytes, float, int]:
+        """The L2 entry of `value`: (blob, ttl, Redis TTL in ms). The entry turns stale
+        after a jittered `ttl` and stays in Redis `stale_ttl` longer, to be served while
+        one worker refreshes it; `delta` (the load time) feeds XFetch."""
+        ttl = self.jittered_ttl()
+        blob = pack(self.codec.dumps(value), soft_expires_at=time.time() + ttl, delta=delta,
+                    compress_threshold=settings.COMPRESS_THRESHOLD)
+        return blob, ttl, int((ttl + self.stale_ttl) * 1000)
 
     def jittered_ttl(self) -> float:
         """TTL ± jitter, so entries written together do not all expire together."""

@@ -11,7 +11,6 @@ from . import keys
 from .coherence import InvalidationBus, encode_keys
 from .conf import settings
 from .datatypes import DataType, Registry
-from .serializers import pack
 from .singleflight import SingleFlight
 from .strategies import STRATEGY_CLASSES, Result, Status, Strategy
 from .tiers.local import LocalCache
@@ -96,15 +95,11 @@ class CacheLayer:
         except L2Unavailable:
             return 0
         values = load_many(item_ids)
-        now = time.time()
         entries = []
         for item_id, key, fence in zip(item_ids, keys, fences, strict=True):
-            if item_id not in values:
-                continue
-            ttl = data_type.jittered_ttl()
-            blob = pack(data_type.codec.dumps(values[item_id]), soft_expires_at=now + ttl, delta=0.0,
-                        compress_threshold=settings.COMPRESS_THRESHOLD)
-            entries.append((key, blob, int((ttl + data_type.stale_ttl) * 1000), fence))
+            if item_id in values:
+                blob, _, ttl_ms = data_type.envelope(values[item_id])
+                entries.append((key, blob, ttl_ms, fence))
         try:
             return self.tier.set_many_if_fence(entries)
         except L2Unavailable:

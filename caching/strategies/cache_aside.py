@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from ..conf import settings
-from ..serializers import pack, unpack
+from ..serializers import unpack
 from ..tiers.redis import L2Unavailable
 from .base import Result, Status, Strategy
 
@@ -101,6 +101,13 @@ class CacheAside(Strategy):
             return False
         return now - delta * beta * math.log(max(self.random(), 1e-12)) >= soft_expires_at
 
+    def _stored_value(self, data_type, key: str, blob: bytes, epoch: int) -> Any:
+        """Decode an entry another loader stored, and keep it in L1 for its remaining freshness."""
+        envelope = unpack(blob)
+        value = data_type.codec.loads(envelope.payload)
+        self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(blob), epoch)
+        return value
+
     def _promote(self, data_type, key: str, value: Any, remaining: float, size: int, epoch: int) -> None:
         if data_type.uses_l1:
             ttl = min(data_type.l1_ttl, remaining)
@@ -140,10 +147,7 @@ class CacheAside(Strategy):
         except L2Unavailable:
             return self.layer.load(data_type, item_id, loader)  # no Redis, nothing to store: just load
         if stored is not None:
-            envelope = unpack(stored)
-            value = data_type.codec.loads(envelope.payload)
-            self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(stored), epoch)
-            return value
+            return self._stored_value(data_type, key, stored, epoch)
         if not leased:
             return NOT_LEASED
         try:
@@ -170,10 +174,7 @@ class CacheAside(Strategy):
                 if leased:
                     continue
                 return NOT_LEASED
-            envelope = unpack(blob)
-            value = data_type.codec.loads(envelope.payload)
-            self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(blob), epoch)
-            return value
+            return self._stored_value(data_type, key, blob, epoch)
         return NOT_LEASED
 
     # -- load and store ----------------------------------------------------------
@@ -183,13 +184,9 @@ class CacheAside(Strategy):
         started = time.perf_counter()
         value = self.layer.load(data_type, item_id, loader)
         delta = time.perf_counter() - started
-        ttl = data_type.jittered_ttl()
-        blob = pack(data_type.codec.dumps(value), soft_expires_at=time.time() + ttl, delta=delta,
-                    compress_threshold=settings.COMPRESS_THRESHOLD)
+        blob, ttl, ttl_ms = data_type.envelope(value, delta=delta)
         try:
-            stored = self.layer.tier.set_if_fence(
-                key, blob, ttl_ms=int((ttl + data_type.stale_ttl) * 1000), fence=fence, release_lease=lease_token
-            )
+            stored = self.layer.tier.set_if_fence(key, blob, ttl_ms=ttl_ms, fence=fence, release_lease=lease_token)
         except L2Unavailable:
             stored = False
         if stored:

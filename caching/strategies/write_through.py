@@ -7,10 +7,6 @@ a write cannot install its older copy (the write bumps the key's fence).
 """
 from __future__ import annotations
 
-import time
-
-from ..conf import settings
-from ..serializers import pack
 from ..tiers.redis import L2Unavailable
 from .cache_aside import CacheAside
 
@@ -20,13 +16,10 @@ class WriteThrough(CacheAside):
         """Store `value` as `version`. When Redis fails, the entry is dropped, never left stale."""
         layer = self.layer
         key = data_type.key(item_id)
-        ttl = data_type.jittered_ttl()
-        blob = pack(data_type.codec.dumps(value), soft_expires_at=time.time() + ttl, delta=0.0,
-                    compress_threshold=settings.COMPRESS_THRESHOLD)
+        blob, _, ttl_ms = data_type.envelope(value)
         layer.l1.invalidate([key])
         try:
-            stored = layer.tier.write_through(key, blob, ttl_ms=int((ttl + data_type.stale_ttl) * 1000),
-                                              data_version=version)
+            stored = layer.tier.write_through(key, blob, ttl_ms=ttl_ms, data_version=version)
         except L2Unavailable:
             layer.apply_invalidation([key], [])  # outbox: replayed before L2 is read again
             return False

@@ -162,11 +162,6 @@ class RedisTier:
         value, fence, lease = self.call("get", lambda c: c.mget(key, fence_key(key), lease_key(key)))
         return value, fence or b"0", lease is not None
 
-    def get_many(self, keys: list[str]) -> list[bytes | None]:
-        if not keys:
-            return []
-        return self.call("get_many", lambda c: c.mget(keys))
-
     # Writes ----------------------------------------------------------------
 
     def set(self, key: str, value: bytes, *, ttl_ms: int | None) -> None:
