@@ -3,6 +3,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="${DATA_DIR:-$ROOT/.data}"
+case "$DATA_DIR" in /*) ;; *) DATA_DIR="$PWD/$DATA_DIR" ;; esac
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -42,9 +43,16 @@ wait_until() {
   done
 }
 
+# gone PID: the process has exited (a zombie counts: here nobody may reap it soon).
+gone() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  [ "$(echo "${stat##*) }" | cut -d' ' -f1)" = Z ]
+}
+
 # start_test_services: redis-server and MariaDB on the test ports (so a running
 # `make run` is left alone), their URLs exported; what this call started is
-# stopped when the calling script exits.
+# stopped when the calling script exits. Tests never read `make run`'s .data/run.env.
 start_test_services() {
   REDIS_PORT="${TEST_REDIS_PORT:-6391}"
   MARIADB_PORT="${TEST_MARIADB_PORT:-3317}"
@@ -57,9 +65,11 @@ start_test_services() {
     "$ROOT/scripts/mariadb.sh" start "$MARIADB_PORT"; STARTED_SERVICES+=(mariadb)
   fi
   export DATABASE_URL="mysql://${MARIADB_USER:-shop}:${MARIADB_PASSWORD:-shop}@127.0.0.1:$MARIADB_PORT/${MARIADB_DATABASE:-shop}"
-  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-  export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/1"
-  export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/2"
+  REDIS_URL="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 0)"
+  CELERY_BROKER_URL="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 1)"
+  CELERY_RESULT_BACKEND="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 2)"
+  export REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  export SHOP_ENV_FILE=""
   export SECRET_KEY="${SECRET_KEY:-test-only-secret-key-not-for-production}"
   export DEBUG=False
 }
