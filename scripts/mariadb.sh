@@ -4,13 +4,22 @@
 # The datadir, socket, pid and log live under .data/mariadb-PORT/. `start` is
 # idempotent and creates the app user (MARIADB_USER / MARIADB_PASSWORD) with
 # rights on its database and on the test_* databases pytest-django creates.
+# As root the server runs as `mysql`; when `mysql` cannot reach .data/ (a clone
+# under /root or a 0700 folder), the files live in /var/lib/shop-mariadb/ and
+# .data/mariadb-PORT is a symlink to them.
 source "$(dirname "$0")/lib.sh"
 
 action="${1:-status}"
 port="${2:-${MARIADB_PORT:-3317}}"
 dir="$DATA_DIR/mariadb-$port"
-cnf="$dir/my.cnf"
-sock="$dir/mysqld.sock"
+# The real path: a socket path must stay under 108 bytes, and the server's own
+# paths must not pass through a folder `mysql` cannot enter.
+set_paths() {
+  real="$(readlink -f "$dir" 2>/dev/null || echo "$dir")"
+  cnf="$real/my.cnf"
+  sock="$real/mysqld.sock"
+}
+set_paths
 db_name="${MARIADB_DATABASE:-shop}"
 db_user="${MARIADB_USER:-shop}"
 db_password="${MARIADB_PASSWORD:-shop}"
@@ -23,10 +32,10 @@ write_config() {
   cat > "$cnf" <<CNF
 [mariadbd]
 $run_as
-datadir = $dir/data
+datadir = $real/data
 socket = $sock
-pid-file = $dir/mariadbd.pid
-log-error = $dir/error.log
+pid-file = $real/mariadbd.pid
+log-error = $real/error.log
 port = $port
 bind-address = 127.0.0.1
 character-set-server = utf8mb4
@@ -42,22 +51,47 @@ max_allowed_packet = 64M
 CNF
 }
 
+# place_dir: create .data/mariadb-PORT, or, when root and `mysql` cannot reach it, a
+# folder of mysql's own under /var/lib/shop-mariadb/ linked from there.
+place_dir() {
+  [ -d "$DATA_DIR" ] || mkdir -p -m 755 "$DATA_DIR"
+  if [ "$(id -u)" -ne 0 ] || runuser -u mysql -- test -x "$DATA_DIR" 2>/dev/null; then
+    mkdir -p "$dir"; return
+  fi
+  local target
+  if [ -L "$dir" ]; then
+    target="$(readlink "$dir")"
+  else
+    target="/var/lib/shop-mariadb/$(printf '%s' "$DATA_DIR" | sha256sum | cut -c1-12)-$port"
+    mkdir -p /var/lib/shop-mariadb
+    chmod 755 /var/lib/shop-mariadb
+    # A folder left from when mysql could reach .data/ moves along with its data.
+    if [ -d "$dir" ] && [ ! -e "$target" ]; then mv "$dir" "$target"; fi
+    [ -d "$dir" ] && { log "both $dir and $target exist; remove one"; exit 1; }
+    ln -s "$target" "$dir"
+    log "mysql cannot reach $DATA_DIR: the mariadb files go to $target"
+  fi
+  mkdir -p "$target"
+  chmod 750 "$target"
+}
+
 case "$action" in
   start)
     ensure_packages mariadbd mariadb-server mariadb mariadb-client
-    mkdir -p "$dir"
+    place_dir
+    set_paths
     if [ -S "$sock" ] && ping >/dev/null 2>&1; then log "mariadb already answering on 127.0.0.1:$port"; exit 0; fi
     write_config
     # The server runs as `mysql` when we are root: it must own its folder, or
     # it exits without a word (it cannot even write its error log).
-    [ "$(id -u)" -eq 0 ] && chown -R mysql:mysql "$dir"
-    if [ ! -d "$dir/data/mysql" ]; then
-      log "initialising mariadb datadir in $dir/data"
+    [ "$(id -u)" -eq 0 ] && chown -R mysql:mysql "$real"
+    if [ ! -d "$real/data/mysql" ]; then
+      log "initialising mariadb datadir in $real/data"
       mariadb-install-db --defaults-file="$cnf" --auth-root-authentication-method=socket \
-        --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
+        --skip-test-db >"$real/install.log" 2>&1 || { cat "$real/install.log" >&2; exit 1; }
     fi
     nohup mariadbd --defaults-file="$cnf" >/dev/null 2>&1 &
-    wait_until 30 ping || { log "mariadb did not start; see $dir/error.log"; tail -20 "$dir/error.log" >&2 || true; exit 1; }
+    wait_until 30 ping || { log "mariadb did not start; see $real/error.log"; tail -20 "$real/error.log" >&2 || true; exit 1; }
     mariadb --socket="$sock" --user=root <<SQL
 CREATE DATABASE IF NOT EXISTS \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$db_user'@'127.0.0.1' IDENTIFIED BY '$db_password';
