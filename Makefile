@@ -35,8 +35,10 @@ bench-micro: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
+# Every redis-server and MariaDB the scripts started under .data/, whatever the port.
 services-stop:
-	@scripts/redis.sh stop 6390 || true
+	@scripts/services.sh stop
 
-clean: services-stop
+clean:
+	@scripts/services.sh purge
 	rm -rf $(VENV) .data
