@@ -1,24 +1,76 @@
 #!/usr/bin/env bash
-# `make run`: start what is missing, migrate, load a demo catalog when the
-# database is empty, then serve gunicorn + Celery worker + beat (Procfile).
+# `make run`: start what is missing, migrate, load a demo catalog when the database is
+# empty, then serve gunicorn + Celery worker + beat (Procfile) until Ctrl-C or SIGTERM,
+# which stop everything this run started, the redis-server included.
+# What it chose is written to .data/run.env (0600) so that later commands
+# (manage.py createsuperuser, warm_cache, celery) reach the same services.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-export PORT="${PORT:-8000}"
-mkdir -p "$DATA_DIR"
+export PORT="${PORT:-8000}" DATA_DIR
+# MariaDB runs as `mysql` and must be able to pass through .data/.
+[ -d "$DATA_DIR" ] || mkdir -p -m 755 "$DATA_DIR"
+
+started_redis=""
+honcho_pid=""
+stop_all() {
+  trap - INT TERM EXIT
+  if [ -n "$honcho_pid" ]; then
+    kill -TERM "$honcho_pid" 2>/dev/null || true
+    wait "$honcho_pid" 2>/dev/null || true
+  fi
+  if [ -n "$started_redis" ]; then scripts/redis.sh stop "$started_redis" || true; fi
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
 
 if [ -z "${REDIS_URL:-}" ]; then
-  scripts/redis.sh start "${REDIS_PORT:-6390}"
-  export REDIS_URL="redis://127.0.0.1:${REDIS_PORT:-6390}/0"
-  export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:${REDIS_PORT:-6390}/1}"
-  export CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-redis://127.0.0.1:${REDIS_PORT:-6390}/2}"
+  redis_port="${REDIS_PORT:-6390}"
+  if ! scripts/redis.sh status "$redis_port" >/dev/null 2>&1; then
+    scripts/redis.sh start "$redis_port"
+    started_redis="$redis_port"
+  fi
+  REDIS_URL="$(scripts/redis.sh url "$redis_port" 0)"
+  CELERY_BROKER_URL="${CELERY_BROKER_URL:-$(scripts/redis.sh url "$redis_port" 1)}"
+  CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-$(scripts/redis.sh url "$redis_port" 2)}"
+  export REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 fi
-# DATABASE_URL unset: the settings fall back to an SQLite file under .data/.
+
+# Only what this run chose, and DATABASE_URL when it was given: unset, the settings'
+# SQLite default applies to every command alike.
+(
+  umask 077
+  for name in REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DATABASE_URL; do
+    if [ -n "${!name:-}" ]; then printf '%s=%s\n' "$name" "${!name}"; fi
+  done > "$DATA_DIR/run.env.$$"
+)
+mv -f "$DATA_DIR/run.env.$$" "$DATA_DIR/run.env"
+export SHOP_ENV_FILE="$DATA_DIR/run.env"
+
+# The SQLite file, when the database is one, holds password hashes and sessions:
+# created 0600 before migrate (SQLite gives its journals the same mode).
+sqlite_file="$(DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-shop.settings}" .venv/bin/python -c '
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(db["NAME"] if "sqlite" in db["ENGINE"] and str(db["NAME"]) != ":memory:" else "")')"
+if [ -n "$sqlite_file" ]; then
+  mkdir -p "$(dirname "$sqlite_file")"
+  (umask 077; touch "$sqlite_file")
+  chmod 600 "$sqlite_file"
+fi
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
 .venv/bin/python manage.py seed_catalog --if-empty \
   --products "${DEMO_PRODUCTS:-2000}" --categories "${DEMO_CATEGORIES:-20}"
+if [ -n "$sqlite_file" ]; then chmod 600 "$sqlite_file"; fi
 
 log "serving on http://127.0.0.1:$PORT/api/v1/products/ (Ctrl-C stops everything)"
-exec .venv/bin/honcho start -f Procfile -p "$PORT"
+.venv/bin/honcho start -f Procfile -p "$PORT" &
+honcho_pid=$!
+# `wait` returns early when a trapped signal arrives; the trap then stops everything.
+status=0
+wait "$honcho_pid" || status=$?
+honcho_pid=""
+exit "$status"
