@@ -20,3 +20,25 @@ def test_compose_file_parses_and_names_the_stack_with_health_checks():
         assert depends["redis"]["condition"] == "service_healthy"
         assert services[name]["environment"]["DATABASE_URL"].startswith("mysql://")
     assert (ROOT / "Dockerfile").exists()
+
+
+def test_compose_redis_requires_a_password_that_every_app_url_carries():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    password = "${REDIS_PASSWORD:?set REDIS_PASSWORD}"  # compose refuses to start without it
+
+    redis = services["redis"]
+    command = redis["command"]
+    assert command[0] == "redis-server"
+    assert command[command.index("--requirepass") + 1] == password
+    # The health check authenticates (redis-cli reads REDISCLI_AUTH) and wants a PONG:
+    # redis-cli exits 0 on NOAUTH too.
+    assert redis["environment"]["REDISCLI_AUTH"] == password
+    check = " ".join(redis["healthcheck"]["test"])
+    assert "redis-cli" in check and "PONG" in check
+
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        for variable, db in (("REDIS_URL", 0), ("CELERY_BROKER_URL", 1), ("CELERY_RESULT_BACKEND", 2)):
+            assert environment[variable] == f"redis://:{password}@redis:6379/{db}", (name, variable)
+    assert "redis://redis" not in (ROOT / "docker-compose.yml").read_text()  # no URL without the password
