@@ -7,6 +7,10 @@ case "$DATA_DIR" in /*) ;; *) DATA_DIR="$PWD/$DATA_DIR" ;; esac
 
 log() { printf '%s\n' "$*" >&2; }
 
+# make_data_dir: .data/ stays 0755 whatever the umask: MariaDB, running as `mysql`,
+# passes through it. The secrets inside are 0600 each.
+make_data_dir() { [ -d "$DATA_DIR" ] || mkdir -p -m 755 "$DATA_DIR"; }
+
 # ensure_packages CMD PKG [CMD PKG ...]: install the Debian packages whose
 # command is missing, when we are root; otherwise say what to install.
 ensure_packages() {

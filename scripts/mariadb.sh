@@ -54,7 +54,7 @@ CNF
 # place_dir: create .data/mariadb-PORT, or, when root and `mysql` cannot reach it, a
 # folder of mysql's own under /var/lib/shop-mariadb/ linked from there.
 place_dir() {
-  [ -d "$DATA_DIR" ] || mkdir -p -m 755 "$DATA_DIR"
+  make_data_dir
   if [ "$(id -u)" -ne 0 ] || runuser -u mysql -- test -x "$DATA_DIR" 2>/dev/null; then
     mkdir -p "$dir"; return
   fi

@@ -83,6 +83,7 @@ stop_server() {
 case "$action" in
   start)
     ensure_packages redis-server redis-server redis-cli redis-tools
+    make_data_dir
     (umask 077; mkdir -p "$dir")
     ensure_password
     case "$(state)" in

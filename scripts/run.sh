@@ -8,8 +8,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 export PORT="${PORT:-8000}" DATA_DIR
-# MariaDB runs as `mysql` and must be able to pass through .data/.
-[ -d "$DATA_DIR" ] || mkdir -p -m 755 "$DATA_DIR"
+make_data_dir
 
 started_redis=""
 honcho_pid=""

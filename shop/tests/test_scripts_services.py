@@ -76,8 +76,10 @@ def redis_client(port: int, password: str | None = None) -> redis.Redis:
 def test_redis_start_requires_the_password_it_keeps_in_a_0600_file(data_dir):
     port = free_port()
     env = script_env(data_dir)
-    started = script("redis.sh", "start", str(port), env=env)
+    # Under a strict umask too: .data/ itself must stay 0755 (MariaDB runs as mysql).
+    started = run(["bash", "-c", 'umask 077 && exec "$0" start "$1"', str(SCRIPTS / "redis.sh"), str(port)], env)
     assert started.returncode == 0, started.stderr
+    assert mode(data_dir) == 0o755
 
     password_file = data_dir / f"redis-{port}" / "password"
     assert mode(password_file) == 0o600
