@@ -7,6 +7,7 @@ or MULTI over them runs on Cluster too.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import orjson
@@ -27,7 +28,11 @@ def normalise_id(raw: object) -> str:
 
 def hash_params(params: object) -> str:
     """sha256 of a canonical JSON form: dicts are key-sorted, so parameter order does not matter."""
-    canonical = orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str)
+    try:
+        canonical = orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str)
+    except orjson.JSONEncodeError:
+        # orjson refuses integers beyond 64 bits; the standard library takes them.
+        canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()
 
 

@@ -11,6 +11,7 @@ from . import keys
 from .coherence import InvalidationBus, encode_keys
 from .conf import settings
 from .datatypes import DataType, Registry
+from .metrics import count_undecodable
 from .singleflight import SingleFlight
 from .strategies import STRATEGY_CLASSES, Result, Status, Strategy
 from .tiers.local import LocalCache
@@ -75,7 +76,15 @@ class CacheLayer:
         if entry is not None:
             return entry.value
         epoch = self.l1.epoch()
-        generation = int(self.tier.call("generation", lambda c: c.get(gen_key)) or 0)
+        raw = self.tier.call("generation", lambda c: c.get(gen_key))
+        try:
+            generation = int(raw or 0)
+        except ValueError:
+            # Not written by us: a generation we never used replaces it (entries stored
+            # under whatever it held are unreachable from now on).
+            count_undecodable("generation")
+            logger.warning("generation key %s held a value that is not a number: moved on", gen_key)
+            generation = self.tier.bump_generation(gen_key)
         self.l1.set(gen_key, generation, ttl=settings.L1_TTL, size=16, read_epoch=epoch)
         return generation
 

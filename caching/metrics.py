@@ -19,6 +19,10 @@ LOAD_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 INVALIDATIONS = Counter("cache_invalidations_total", "Keys invalidated, by data type.", ["data_type"])
+UNDECODABLE = Counter(
+    "cache_undecodable_total", "Values read from Redis that did not decode (served as misses), by data type.",
+    ["data_type"],
+)
 
 
 class DataTypeMetrics:
@@ -34,16 +38,21 @@ class DataTypeMetrics:
         self.loads = LOADS.labels(name)
         self.load_seconds = LOAD_SECONDS.labels(name)
         self.invalidations = INVALIDATIONS.labels(name)
+        self.undecodable = UNDECODABLE.labels(name)
 
 
 def count_error(operation: str) -> None:
     ERRORS.labels(operation).inc()
 
 
+def count_undecodable(source: str) -> None:
+    UNDECODABLE.labels(source).inc()
+
+
 def snapshot() -> dict:
     """Current counter values as plain numbers, for stats endpoints and tests."""
-    result: dict = {"lookups": {}, "errors": {}, "loads": {}}
-    for metric in (LOOKUPS, ERRORS, LOADS):
+    result: dict = {"lookups": {}, "errors": {}, "loads": {}, "undecodable": {}}
+    for metric in (LOOKUPS, ERRORS, LOADS, UNDECODABLE):
         for family in metric.collect():
             for sample in family.samples:
                 if not sample.name.endswith("_total"):
@@ -54,6 +63,8 @@ def snapshot() -> dict:
                     result["lookups"][key] = sample.value
                 elif metric is ERRORS:
                     result["errors"][labels["operation"]] = sample.value
+                elif metric is UNDECODABLE:
+                    result["undecodable"][labels["data_type"]] = sample.value
                 else:
                     result["loads"][labels["data_type"]] = sample.value
     return result

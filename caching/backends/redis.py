@@ -5,14 +5,19 @@ circuit breaker); incr/decr, which cannot pretend, raise.
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 from ..breaker import CircuitBreaker
-from ..metrics import count_error
+from ..metrics import count_error, count_undecodable
+from ..serializers import Undecodable
 from ..tiers.redis import L2Unavailable, RedisTier
 from . import values
+
+logger = logging.getLogger(__name__)
+_MISSING = object()
 
 # INCRBY only an existing key: Django's incr() raises ValueError for a missing one.
 INCR_EXISTING = """
@@ -81,9 +86,24 @@ class RedisBackend(BaseCache):
     def _read(self, key: str):
         return self._call("get", lambda c: c.get(key))
 
+    def _decode(self, key: str, blob: bytes | None):
+        """The value of `blob`, or _MISSING: absent, or bytes this backend did not write
+        (counted, logged and dropped, so the caller's next write replaces them)."""
+        if blob is None:
+            return _MISSING
+        try:
+            return values.loads(blob)
+        except Undecodable as exc:
+            count_undecodable("django_cache")
+            logger.warning("cache value under %s did not decode (%s): treated as a miss", key, exc)
+            self._call("delete", lambda c: c.unlink(key))
+            self._changed([key])
+            return _MISSING
+
     def get(self, key, default=None, version=None):
-        blob = self._read(self.make_and_validate_key(key, version))
-        return default if blob is None else values.loads(blob)
+        key = self.make_and_validate_key(key, version)
+        value = self._decode(key, self._read(key))
+        return default if value is _MISSING else value
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version)
@@ -142,7 +162,8 @@ class RedisBackend(BaseCache):
     def get_many(self, keys, version=None):
         made = {self.make_and_validate_key(key, version): key for key in keys}
         blobs = self._read_many(list(made))
-        return {made[k]: values.loads(blob) for k, blob in zip(made, blobs, strict=True) if blob is not None}
+        found = {made[k]: self._decode(k, blob) for k, blob in zip(made, blobs, strict=True)}
+        return {key: value for key, value in found.items() if value is not _MISSING}
 
     def _read_many(self, keys: list[str]) -> list:
         if not keys:

@@ -10,6 +10,7 @@ Every store is fenced: see `RedisTier.set_if_fence` and `LocalCache.set`.
 """
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -17,9 +18,11 @@ import uuid
 from typing import Any
 
 from ..conf import settings
-from ..serializers import unpack
+from ..serializers import Envelope, Undecodable, unpack
 from ..tiers.redis import L2Unavailable
 from .base import Result, Status, Strategy
+
+logger = logging.getLogger(__name__)
 
 
 class _NotLeased:
@@ -64,7 +67,9 @@ class CacheAside(Strategy):
             value = layer.flight.do(key, lambda: layer.load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         if blob is not None:
-            return self._from_l2(data_type, item_id, key, loader, blob, epoch)
+            decoded = self._decode(data_type, key, blob)
+            if decoded is not None:
+                return self._from_l2(data_type, item_id, key, loader, decoded, len(blob), epoch)
         metrics.l2_miss.inc()
         value = layer.flight.do(key, lambda: self._miss(data_type, item_id, key, loader, epoch),
                                 timeout=settings.LOCK_WAIT + settings.LOCK_TTL)
@@ -72,20 +77,34 @@ class CacheAside(Strategy):
 
     # -- hit, stale, early refresh ---------------------------------------------
 
-    def _from_l2(self, data_type, item_id, key, loader, blob: bytes, epoch: int) -> Result:
-        envelope = unpack(blob)
+    def _decode(self, data_type, key: str, blob: bytes) -> tuple[Envelope, Any] | None:
+        """The envelope and value of an L2 entry; None (a miss) for bytes this layer did not
+        write, which are counted, logged and dropped (fenced, like any invalidation)."""
+        try:
+            envelope = unpack(blob)
+            return envelope, data_type.codec.loads(envelope.payload)
+        except Undecodable as exc:
+            data_type.metrics.undecodable.inc()
+            logger.warning("cache entry %s did not decode (%s): treated as a miss", key, exc)
+            try:
+                self.layer.tier.invalidate([key])
+            except L2Unavailable:
+                pass
+            return None
+
+    def _from_l2(self, data_type, item_id, key, loader, decoded: tuple[Envelope, Any], size: int,
+                 epoch: int) -> Result:
+        envelope, value = decoded
         now = time.time()
         fresh = now < envelope.soft_expires_at
         if fresh and not self._refresh_early(envelope.delta, envelope.soft_expires_at, now):
-            value = data_type.codec.loads(envelope.payload)
             data_type.metrics.l2_hit.inc()
-            self._promote(data_type, key, value, envelope.soft_expires_at - now, len(blob), epoch)
+            self._promote(data_type, key, value, envelope.soft_expires_at - now, size, epoch)
             return Result(value, Status.HIT_L2)
         # Stale, or picked for an early refresh: the lease holder reloads, the others serve what is there.
         refreshed = self._with_lease(data_type, item_id, key, loader, epoch, unless_stored=False)
         if refreshed is not NOT_LEASED:
             return Result(refreshed, Status.MISS)
-        value = data_type.codec.loads(envelope.payload)
         if fresh:
             data_type.metrics.l2_hit.inc()
             return Result(value, Status.HIT_L2)
@@ -102,9 +121,12 @@ class CacheAside(Strategy):
         return now - delta * beta * math.log(max(self.random(), 1e-12)) >= soft_expires_at
 
     def _stored_value(self, data_type, key: str, blob: bytes, epoch: int) -> Any:
-        """Decode an entry another loader stored, and keep it in L1 for its remaining freshness."""
-        envelope = unpack(blob)
-        value = data_type.codec.loads(envelope.payload)
+        """Decode an entry another loader stored, and keep it in L1 for its remaining freshness;
+        NOT_LEASED when it does not decode (the caller then loads)."""
+        decoded = self._decode(data_type, key, blob)
+        if decoded is None:
+            return NOT_LEASED
+        envelope, value = decoded
         self._promote(data_type, key, value, envelope.soft_expires_at - time.time(), len(blob), epoch)
         return value
 

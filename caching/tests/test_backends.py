@@ -1,6 +1,10 @@
 """One contract, every level: the Django cache API on L1, L2 (standalone and Cluster) and L1+L2."""
+import datetime
+import os
+import pickle
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -121,10 +125,37 @@ class TestCacheContract:
         assert backend.get_or_set("k", lambda: "computed") == "computed"
         assert backend.get_or_set("k", lambda: "other") == "computed"
 
+    def test_values_json_cannot_hold_exactly_are_refused_not_changed(self, backend):
+        for value in (Decimal("1.50"), datetime.datetime(2026, 1, 1), {"when": datetime.date(2026, 1, 1)}, object()):
+            with pytest.raises(TypeError):
+                backend.set("k", value)
+        assert backend.get("k") is None
+
     def test_clear_empties_the_cache(self, backend):
         backend.set_many({"a": 1, "b": 2})
         backend.clear()
         assert backend.get_many(["a", "b"]) == {}
+
+
+class _RunsCode:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.path}",))
+
+
+@pytest.mark.parametrize("backend_class", [RedisBackend, TieredBackend])
+def test_bytes_the_backend_did_not_write_run_nothing_and_are_a_miss(backend_class, tmp_path):
+    cache = backend_class(_test_redis_url(3), _params())
+    marker = tmp_path / "ran"
+    raw = cache.tier.client
+    for name, blob in {"pickle": pickle.dumps(_RunsCode(marker)), "junk": b"\x02{not json", "text": b"12abc"}.items():
+        raw.set(cache.make_key(name), blob)
+        assert cache.get(name, "default") == "default"
+        assert cache.get_many([name]) == {}
+        assert raw.exists(cache.make_key(name)) == 0  # dropped, so the next write replaces it
+    assert not marker.exists()
 
 
 def test_key_prefixes_keep_two_caches_apart():

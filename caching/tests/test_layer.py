@@ -80,7 +80,10 @@ def test_generational_bump_makes_the_whole_namespace_unreachable_in_one_step(mak
     gen_key = generation_key("shop", "catalog")
     assert int(redis(layer).get(gen_key) or 0) == 0
     caching.bump("catalog")
-    assert int(redis(layer).get(gen_key)) == 1
+    first = int(redis(layer).get(gen_key))
+    assert first > 0
+    caching.bump("catalog")
+    assert int(redis(layer).get(gen_key)) > first  # generations only go up
     # The old entries are still in Redis, untouched (no SCAN/DEL), but nobody reads them.
     assert redis(layer).exists("shop:finder:v1:g0:{a}")
     for query in ("a", "b", "c"):

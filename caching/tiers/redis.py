@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -41,12 +43,13 @@ return stored
 """
 
 # Write-through: install data version ARGV[1] unless a newer one is there, and
-# bump the fence so a cache-aside load that started earlier cannot overwrite it.
+# move the fence (to the fresh token ARGV[5]) so a cache-aside load that started
+# earlier cannot overwrite it. A data version that is not a number (not written
+# by us) counts as none.
 WRITE_THROUGH = """
-local newest = tonumber(redis.call('GET', KEYS[3]) or '-1')
+local newest = tonumber(redis.call('GET', KEYS[3]) or '-1') or -1
 if tonumber(ARGV[1]) < newest then return 0 end
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4])
 return 1
@@ -68,12 +71,28 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, fenc
 return {0, fence, false}
 """
 
+# Bump a generation to max(current + 1, ARGV[1]), ARGV[1] being the clock in
+# microseconds: a generation only goes up, even when its key was lost (evicted,
+# expired, overwritten with something that is not a number), so the entries of an
+# old generation can never become reachable again.
+BUMP_GENERATION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local generation = math.max(current + 1, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], string.format('%.0f', generation), 'PX', ARGV[2])
+return string.format('%.0f', generation)
+"""
+
 # Release a lease only if we still own it: after our lease expired, another
 # process may hold a new one, which must not be deleted.
 RELEASE_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def new_fence_token() -> str:
+    """A fence value never used before: an invalidation sets it, a store compares with it."""
+    return uuid.uuid4().hex
 
 
 class RedisTier:
@@ -202,7 +221,7 @@ class RedisTier:
         """Install `value` as data version `data_version`, unless a newer version is cached."""
         script = self.script(WRITE_THROUGH)
         keys = [key, fence_key(key), data_version_key(key)]
-        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms)]
+        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), new_fence_token()]
         return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
 
     def invalidate(self, keys: Iterable[str], *, generation_keys: Iterable[str] = (), channel: str = "",
@@ -211,22 +230,31 @@ class RedisTier:
         self.call("invalidate", lambda c: self._invalidate_with(c, keys, generation_keys, channel, message))
 
     def _invalidate_with(self, client, keys, generation_keys, channel: str, message: bytes) -> None:
-        # Bump the fence, then drop the value. No script needed (and a cluster
-        # pipeline runs none): a store that runs after the INCR is refused by
-        # SET_IF_FENCE, one that ran before it is removed by the UNLINK. The
-        # fence outlives any load in flight.
+        # Move the fence to a fresh token, then drop the value. No script needed
+        # (and a cluster pipeline runs none): a store that runs after the SET is
+        # refused by SET_IF_FENCE, one that ran before it is removed by the UNLINK.
+        # A token, not a counter: whatever the key held before, the SET succeeds.
+        # The fence outlives any load in flight.
+        token = new_fence_token()
         pipe = client.pipeline(transaction=False)
         for key in keys:
-            pipe.incr(fence_key(key))
-            pipe.pexpire(fence_key(key), self.fence_ttl_ms)
+            pipe.set(fence_key(key), token, px=self.fence_ttl_ms)
             pipe.unlink(key)
-        for gen_key in generation_keys:
-            pipe.incr(gen_key)
         pipe.execute()
+        for gen_key in generation_keys:
+            self._bump_generation_with(client, gen_key)
         if channel:
             # Broadcast only once Redis has dropped the keys (and outside the
             # pipeline: a cluster pipeline refuses PUBLISH).
             client.publish(channel, message)
+
+    def bump_generation(self, gen_key: str) -> int:
+        """Move a generation past its current value and the clock; returns the new one."""
+        return self.call("generation", lambda c: self._bump_generation_with(c, gen_key))
+
+    def _bump_generation_with(self, client, gen_key: str) -> int:
+        script = self.script(BUMP_GENERATION)
+        return int(script(keys=[gen_key], args=[int(time.time() * 1_000_000), self.fence_ttl_ms], client=client))
 
     def publish(self, channel: str, message: bytes) -> None:
         self.call("publish", lambda c: c.publish(channel, message))
