@@ -11,6 +11,10 @@ from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
 
 PASSWORD = "a-long-test-password-42"
+# What a private request served from the cache still asks the database: one query that
+# reads the user only if the session's row still exists (a revoked session is never
+# accepted, whatever Redis holds).
+SESSION_CHECK_QUERIES = 1
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +84,9 @@ def make_product(category):
 @pytest.fixture
 def product(make_product) -> Product:
     return make_product(name="Copper Kettle", price=Decimal("39.90"), stock=5)
+
+
+def checkout(client, **body):
+    """POST orders/ naming the cart version the client sees now, as a front end does."""
+    version = client.get("/api/v1/cart/").json()["version"]
+    return client.post("/api/v1/orders/", {"cart_version": version, **body}, format="json")

@@ -1,0 +1,73 @@
+"""A session deleted in the database is never accepted again, whatever Redis holds or missed."""
+import os
+import signal
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django_redis import get_redis_connection
+from rest_framework.test import APIClient
+
+from conftest import PASSWORD
+from sessions_app.engine import SessionStore
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _login(client, username="alice") -> str:
+    response = client.post("/api/v1/auth/login/", {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    return client.cookies["sessionid"].value
+
+
+class _Hung:
+    """The test Redis server frozen (SIGSTOP) for the duration of the block: it accepts
+    connections but answers nothing, as a hung or partitioned server does."""
+
+    def __enter__(self):
+        self.pid = get_redis_connection("default").info("server")["process_id"]
+        os.kill(self.pid, signal.SIGSTOP)
+        return self
+
+    def __exit__(self, *exc):
+        os.kill(self.pid, signal.SIGCONT)
+
+
+def test_a_logout_made_while_redis_hangs_stays_logged_out(user):
+    client = APIClient()
+    key = _login(client)
+    assert client.get("/api/v1/profile/").status_code == 200
+    cache_key = SessionStore(key).cache_key
+    with _Hung():
+        assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert not Session.objects.filter(session_key=key).exists()
+    assert caches["sessions"].get(cache_key) is not None  # Redis missed the logout: it still holds the session
+
+    stolen = APIClient()
+    stolen.cookies["sessionid"] = key
+    assert stolen.get("/api/v1/profile/").status_code == 403
+    assert stolen.get("/api/v1/session/").json()["authenticated"] is False
+    assert caches["sessions"].get(cache_key) is None  # the stale copy is dropped on the way
+    for _ in range(3):  # and it stays so: no 400s, no comeback
+        response = stolen.get("/api/v1/cart/")
+        assert response.status_code == 200 and response.json()["items"] == []
+
+
+def test_a_password_change_made_while_redis_hangs_ends_the_other_sessions(user):
+    phone, laptop = APIClient(), APIClient()
+    _login(phone)
+    _login(laptop)
+    assert phone.get("/api/v1/profile/").status_code == 200
+    with _Hung():
+        user.set_password("another-long-password-99")
+        user.save()
+    assert phone.get("/api/v1/profile/").status_code == 403
+    assert laptop.get("/api/v1/session/").json()["authenticated"] is False
+
+
+def test_a_logout_elsewhere_is_seen_by_a_request_served_from_redis(user):
+    client = APIClient()
+    key = _login(client)
+    client.get("/api/v1/profile/")
+    Session.objects.filter(session_key=key).delete()  # e.g. an admin ending the session, Redis untouched
+    assert client.get("/api/v1/profile/").status_code == 403
