@@ -64,6 +64,7 @@ class Shopper(HttpUser):
         self.unsafe("POST", "/api/v1/auth/login/", "login", {"username": username, "password": PASSWORD})
         self.unsafe("POST", "/api/v1/cart/items/", "cart add", {"product_id": popular_product(), "quantity": 1},
                     ok=(201, 400, 409))
-        self.unsafe("POST", "/api/v1/orders/", "checkout", {}, ok=(201, 400, 409))
+        version = self.client.get("/api/v1/cart/", name="cart").json()["version"]
+        self.unsafe("POST", "/api/v1/orders/", "checkout", {"cart_version": version}, ok=(201, 400, 409))
         self.client.get("/api/v1/orders/", name="order history")
         self.unsafe("POST", "/api/v1/auth/logout/", "logout", ok=(204,))

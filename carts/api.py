@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 import caching
 from shop.api.headers import PrivateNoStoreMixin
 from shop.api.http_cache import PRIVATE, cached_json_response
+from shop.api.ids import checked_path_id
 
 from . import services
 from .cache import cart_cache_id
@@ -60,10 +61,11 @@ class CartItemView(PrivateNoStoreMixin, APIView):
     @extend_schema(request=CartItemUpdateInput, responses=dict)
     def patch(self, request, product_id: int):
         data = _validated(CartItemUpdateInput, request)
-        cart = services.cart_set_item_quantity(owner=request_owner(request), product_id=product_id, **data)
+        cart = services.cart_set_item_quantity(owner=request_owner(request),
+                                               product_id=checked_path_id(product_id, "product_id"), **data)
         return Response(cart_snapshot(cart=cart))
 
     @extend_schema(responses={204: None})
     def delete(self, request, product_id: int):
-        services.cart_remove_item(owner=request_owner(request), product_id=product_id)
+        services.cart_remove_item(owner=request_owner(request), product_id=checked_path_id(product_id, "product_id"))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,8 @@
 """Cart writes: each one a transaction that locks the cart row and bumps its version."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F
 
@@ -112,6 +114,24 @@ def cart_clear(*, owner: CartOwner) -> Cart | None:
             _bump_version(cart)
             cart_write_through(owner=owner, cart=cart)
         return cart
+
+
+def cart_confirm_current_prices(*, cart: Cart, owner: CartOwner, prices: dict[int, Decimal]) -> list[dict]:
+    """Make the cart confirm `prices` (product id -> current price) for its lines whose
+    confirmed price differs; returns those changes. Call it inside the transaction that
+    locked the cart: the version moves, so a checkout naming the old one is refused."""
+    changes = []
+    for item in cart.items.all():
+        price = prices.get(item.product_id)
+        if price is not None and price != item.unit_price:
+            changes.append({"product_id": item.product_id, "confirmed_unit_price": str(item.unit_price),
+                            "unit_price": str(price)})
+            item.unit_price = price
+            item.save(update_fields=["unit_price"])
+    if changes:
+        _bump_version(cart)
+        cart_write_through(owner=owner, cart=cart)
+    return changes
 
 
 def cart_merge_into_user(*, session_key: str, user_id: int) -> Cart | None:

@@ -8,6 +8,8 @@ from rest_framework.views import APIView
 
 import caching
 from shop.api.http_cache import CachePolicy, cached_json_response
+from shop.api.ids import checked_path_id
+from shop.api.links import public_url
 from shop.api.params import validate_query
 
 from . import payloads
@@ -23,7 +25,7 @@ class PublicCachedView(APIView):
     permission_classes = ()
 
     def base_url(self) -> str:
-        return self.request.build_absolute_uri(self.request.path)
+        return public_url(self.request.path)
 
 
 def _category_filter(params: dict) -> tuple[int, str] | None:
@@ -39,7 +41,7 @@ def _category_filter(params: dict) -> tuple[int, str] | None:
 
 class ProductDetailView(PublicCachedView):
     def get(self, request, pk: int):
-        result = caching.fetch("product", pk)
+        result = caching.fetch("product", checked_path_id(pk))
         if not result.value:
             raise NotFound("No product with this id.")
         return cached_json_response(request, result.value, status=result.status, policy=PRODUCT_POLICY)

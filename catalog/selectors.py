@@ -13,14 +13,28 @@ from .models import Category, Product
 # Orderings a client may ask for; "relevance" only means something for search.
 PRODUCT_ORDERINGS = ("price", "-price", "name", "-name", "created_at", "-created_at", "id", "-id")
 
-# InnoDB's default FULLTEXT stopwords and minimum token size: a required (+)
-# term that the index cannot hold would make every search come back empty.
-_FULLTEXT_STOPWORDS = frozenset(
+# The words a search can use, the same on every database: InnoDB's default
+# FULLTEXT stopwords and minimum token size (a required term the index cannot
+# hold would make every search come back empty), applied everywhere.
+SEARCH_STOPWORDS = frozenset(
     "a about an are as at be by com de en for from how i in is it la of on or that the this to was what "
     "when where who will with und www".split()
 )
-_FULLTEXT_MIN_TOKEN = 3
+SEARCH_MIN_WORD_LENGTH = 3
+SEARCH_MAX_WORDS = 8
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(query: str) -> list[str]:
+    """The searchable words of `query`: lower-cased words of at least SEARCH_MIN_WORD_LENGTH
+    characters that are not stopwords, in order, without repeats, at most SEARCH_MAX_WORDS.
+    Empty when nothing is searchable (the API answers 400 then, never the whole catalog)."""
+    terms: list[str] = []
+    for word in _TOKEN.findall(query.lower()):
+        word = word.strip("_")
+        if len(word) >= SEARCH_MIN_WORD_LENGTH and word not in SEARCH_STOPWORDS and word not in terms:
+            terms.append(word)
+    return terms[:SEARCH_MAX_WORDS]
 
 
 def category_list() -> QuerySet[Category]:
@@ -64,15 +78,18 @@ def product_search(
 ) -> QuerySet[Product]:
     """Text search over name, description and sku, with the listing filters.
 
-    On MySQL/MariaDB this uses the FULLTEXT index (boolean mode, every term
-    required, prefix match); elsewhere a portable icontains query. Without an
-    explicit ordering, the best matches come first.
+    Only `search_terms(query)` are searched, every one required, each as a word
+    prefix. On MySQL/MariaDB this uses the FULLTEXT index (boolean mode); elsewhere
+    (SQLite for local runs) a portable icontains query. Without an explicit
+    ordering, the best matches come first. A query with no searchable word
+    matches nothing (the API refuses it before it gets here).
     """
     qs = product_list(category=category, min_price=min_price, max_price=max_price)
-    tokens = [t.lower() for t in _TOKEN.findall(query)]
-    fulltext_terms = [t for t in tokens if len(t) >= _FULLTEXT_MIN_TOKEN and t not in _FULLTEXT_STOPWORDS]
-    if connection.vendor == "mysql" and fulltext_terms:
-        against = " ".join(f"+{term}*" for term in fulltext_terms)
+    terms = search_terms(query)
+    if not terms:
+        return qs.none()
+    if connection.vendor == "mysql":
+        against = " ".join(f"+{term}*" for term in terms)
         qs = qs.annotate(
             relevance=RawSQL(
                 "MATCH(catalog_product.name, catalog_product.description, catalog_product.sku) "
@@ -83,8 +100,8 @@ def product_search(
         if not ordering:
             return qs.order_by("-relevance", "id")
     else:
-        for token in tokens:
-            qs = qs.filter(Q(name__icontains=token) | Q(sku__icontains=token) | Q(description__icontains=token))
+        for term in terms:
+            qs = qs.filter(Q(name__icontains=term) | Q(sku__icontains=term) | Q(description__icontains=term))
     return qs.order_by(*_ordering(ordering))
 
 

@@ -1,8 +1,10 @@
 """Catalog shapes: output serializers and the query parameters the listings accept."""
 from rest_framework import serializers
 
+from shop.api.ids import page_field, page_size_field
+
 from .models import Category, Product
-from .selectors import PRODUCT_ORDERINGS
+from .selectors import PRODUCT_ORDERINGS, SEARCH_MAX_WORDS, SEARCH_MIN_WORD_LENGTH, search_terms
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -43,8 +45,8 @@ class ProductListParams(serializers.Serializer):
     min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     max_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     ordering = serializers.ChoiceField(required=False, choices=PRODUCT_ORDERINGS)
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    page = page_field()
+    page_size = page_size_field()
 
     def validate(self, attrs):
         low, high = attrs.get("min_price"), attrs.get("max_price")
@@ -54,4 +56,17 @@ class ProductListParams(serializers.Serializer):
 
 
 class SearchParams(ProductListParams):
-    q = serializers.CharField(max_length=200, trim_whitespace=True)
+    q = serializers.CharField(
+        max_length=200, trim_whitespace=True,
+        help_text=f"Words to find in a product's name, description or sku, each as a word prefix, all required. "
+                  f"Words shorter than {SEARCH_MIN_WORD_LENGTH} characters and common words (the, and, for...) "
+                  f"are ignored; at most {SEARCH_MAX_WORDS} words count.",
+    )
+
+    def validate_q(self, value: str) -> str:
+        terms = search_terms(value)
+        if not terms:
+            raise serializers.ValidationError(
+                f"Give at least one word of {SEARCH_MIN_WORD_LENGTH} or more letters or digits that is not a "
+                f"common word such as 'the'.")
+        return " ".join(terms)

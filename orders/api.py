@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 import caching
 from shop.api.headers import PrivateNoStoreMixin
 from shop.api.http_cache import PRIVATE, cached_json_response
+from shop.api.ids import checked_path_id, page_field, page_size_field
+from shop.api.links import public_url
 from shop.api.params import validate_query
 
 from .cache import order_cache_id
@@ -17,8 +19,8 @@ from .services import order_checkout
 
 
 class HistoryParams(serializers.Serializer):
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    page = page_field()
+    page_size = page_size_field()
 
 
 class OrderListCreateView(PrivateNoStoreMixin, APIView):
@@ -31,7 +33,7 @@ class OrderListCreateView(PrivateNoStoreMixin, APIView):
             "user": request.user.pk,
             "page": validated.get("page") or 1,
             "page_size": validated.get("page_size") or 20,
-            "base_url": request.build_absolute_uri(request.path),
+            "base_url": public_url(request.path),
         }
         result = caching.fetch("order_history", params)
         return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)
@@ -40,7 +42,9 @@ class OrderListCreateView(PrivateNoStoreMixin, APIView):
     def post(self, request):
         serializer = CheckoutInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = order_checkout(user=request.user, shipping_address=serializer.validated_data.get("shipping_address"))
+        data = serializer.validated_data
+        order = order_checkout(user=request.user, cart_version=data["cart_version"],
+                               shipping_address=data.get("shipping_address"))
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
@@ -49,7 +53,7 @@ class OrderDetailView(PrivateNoStoreMixin, APIView):
 
     @extend_schema(responses=OrderSerializer)
     def get(self, request, pk: int):
-        result = caching.fetch("order", order_cache_id(request.user.pk, pk))
+        result = caching.fetch("order", order_cache_id(request.user.pk, checked_path_id(pk)))
         if not result.value:
             raise NotFound("No such order.")
         return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)

@@ -20,4 +20,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class CheckoutInput(serializers.Serializer):
+    cart_version = serializers.IntegerField(
+        min_value=0, max_value=2**63 - 1,
+        help_text="The cart `version` the user saw and confirmed; a checkout of any other version is a 409.")
     shipping_address = AddressSerializer(required=False)

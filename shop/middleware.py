@@ -1,7 +1,8 @@
 """Project middleware."""
 from django.conf import settings
 
-from shop.api.errors import json_error_response
+from shop.api.errors import json_error_response, shop_error_response
+from shop.exceptions import ShopError
 
 
 class RequestBodyLimitMiddleware:
@@ -24,3 +25,19 @@ class RequestBodyLimitMiddleware:
                     413, "payload_too_large", f"Request body is larger than {settings.MAX_REQUEST_BODY_BYTES} bytes."
                 )
         return self.get_response(request)
+
+
+class ShopErrorMiddleware:
+    """A ShopError raised outside DRF (the admin's login form hitting the login throttle)
+    gets the same JSON error response, with its headers, as in the API."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ShopError):
+            return shop_error_response(exception)
+        return None

@@ -2,13 +2,18 @@
 
 Every variable is listed in the README's configuration table.
 """
+import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
+from .local_env import load_local_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data"
+DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / ".data")
+load_local_env(DATA_DIR / "run.env")
 
 env = environ.Env()
 
@@ -20,14 +25,27 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Created 0600, never readable by others even for a moment.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# Exact host names, no wildcard: links in cached bodies never depend on the Host header
+# anyway (see PUBLIC_BASE_URL), but a request for another host is refused.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Absolute links in API bodies (a page's next/previous) start with this; empty: relative links.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# How many proxies of our own (load balancer, CDN) sit in front of the app; the client's
+# address is then read from X-Forwarded-For that far from the right (0: REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -54,9 +72,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sessions_app.middleware.LiveSessionAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.middleware.ShopErrorMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -86,6 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
     )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing with "database is locked": a transaction takes
+    # the write lock when it starts (IMMEDIATE) and waits up to `timeout` seconds for it;
+    # WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -100,6 +128,8 @@ CACHES = {
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # Never pickle: a value someone writes into Redis must not run code here.
+            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
         },
@@ -119,7 +149,14 @@ CACHING = {"ENABLED": env.bool("CACHING_ENABLED", default=True)}
 
 SESSION_ENGINE = "sessions_app.engine"
 SESSION_CACHE_ALIAS = "sessions"
-AUTHENTICATION_BACKENDS = ["sessions_app.auth.CachedModelBackend"]
+AUTHENTICATION_BACKENDS = ["sessions_app.auth.ThrottledModelBackend"]
+# Failed logins allowed per username and per client address in a window, for the API
+# and the admin alike; beyond them a login gets 429 with Retry-After.
+LOGIN_THROTTLE = {
+    "PER_USERNAME": env.int("LOGIN_FAILURES_PER_USERNAME", default=5),
+    "PER_ADDRESS": env.int("LOGIN_FAILURES_PER_ADDRESS", default=20),
+    "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW", default=300),
+}
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=1800)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
@@ -165,8 +202,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis broker by default (db 1 of the same server), results in db 2.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6390/1")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6390/2")
+# Unset, they are REDIS_URL's server (and password) with databases 1 and 2.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=urlsplit(REDIS_URL)._replace(path="/1").geturl())
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=urlsplit(REDIS_URL)._replace(path="/2").geturl())
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -14,7 +14,8 @@ def _add(client, product_id, quantity=1):
 def test_empty_cart_without_session_creates_nothing(api_client):
     response = api_client.get("/api/v1/cart/")
     assert response.status_code == 200
-    assert response.json() == {"id": None, "version": 0, "items": [], "item_count": 0, "total": "0.00"}
+    assert response.json() == {"id": None, "version": 0, "items": [], "item_count": 0, "total": "0.00",
+                               "price_changed": False}
     assert Cart.objects.count() == 0
 
 

@@ -83,7 +83,25 @@ def test_cached_pages_link_only_validated_parameters(api_client, make_product):
     for _ in range(3):
         make_product()
     body = api_client.get("/api/v1/products/?page_size=1&secret_token=abc&ordering=name").json()
-    assert body["next"] == "http://testserver/api/v1/products/?ordering=name&page=2&page_size=1"
+    assert body["next"] == "/api/v1/products/?ordering=name&page=2&page_size=1"
+
+
+@pytest.mark.django_db
+def test_links_do_not_depend_on_the_host_header_so_one_entry_serves_every_host(api_client, make_product, settings):
+    for _ in range(3):
+        make_product()
+    first = api_client.get("/api/v1/products/?page_size=1", HTTP_HOST="localhost:8000")
+    other_port = api_client.get("/api/v1/products/?page_size=1", HTTP_HOST="localhost:9999")
+    assert first["X-Cache"] == "MISS" and other_port["X-Cache"] == "HIT-L1"
+    assert first.content == other_port.content
+    settings.PUBLIC_BASE_URL = "https://shop.example.com"
+    body = api_client.get("/api/v1/products/?page_size=1&page=2", HTTP_HOST="localhost:1").json()
+    assert body["previous"] == "https://shop.example.com/api/v1/products/?page=1&page_size=1"
+
+
+@pytest.mark.django_db
+def test_a_host_not_allowed_is_refused(api_client):
+    assert api_client.get("/api/v1/products/", HTTP_HOST="evil.example.com").status_code == 400
 
 
 # -- every write path is followed by the new value ---------------------------------------

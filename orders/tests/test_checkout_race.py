@@ -25,7 +25,7 @@ def test_two_concurrent_checkouts_of_the_last_unit_exactly_one_succeeds(make_use
     def checkout(buyer):
         try:
             start.wait()
-            order_checkout(user=buyer)
+            order_checkout(user=buyer, cart_version=1)
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")

@@ -71,3 +71,37 @@ class Gunicorn:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
+
+
+class HttpSession:
+    """A browser-like client of a live server: keeps cookies and sends the CSRF token back."""
+
+    def __init__(self, base_url: str):
+        import http.cookiejar
+
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        """(status, headers, parsed JSON or None)."""
+        import json
+
+        data = None if body is None else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if method not in ("GET", "HEAD") and self.cookie("csrftoken"):
+            all_headers["X-CSRFToken"] = self.cookie("csrftoken")
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method, headers=all_headers)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                status, response_headers, raw = response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            status, response_headers, raw = error.code, dict(error.headers), error.read()
+        return status, response_headers, json.loads(raw) if raw else None
+
+    def start_session(self) -> None:
+        """GET session/: sets the csrftoken cookie a browser front end would use."""
+        self.request("GET", "/api/v1/session/")
