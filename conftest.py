@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
-from caching.layer import get_layer
+from caching.handler import get_layer
 from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
 

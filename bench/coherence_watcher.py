@@ -11,7 +11,7 @@ django.setup()
 
 import caching  # noqa: E402
 from caching import DataType, register  # noqa: E402
-from caching.layer import get_layer  # noqa: E402
+from caching.handler import get_layer  # noqa: E402
 
 
 def main(product_id: int, samples: int) -> None:

@@ -248,7 +248,7 @@ def stampede_loads(targets: dict, env: dict, clients: int = 200) -> dict:
     threads = str(clients // WORKERS + 1)
     with Server("bench.variants.layer_on", env, worker_args=("--worker-class", "gthread", "--threads", threads)):
         urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=5).read()
-        from caching.layer import get_layer
+        from caching.handler import get_layer
 
         get_layer().apply_invalidation([data_type.key(product_id)], [])
         loads_before, errors_before = worker_counters()

@@ -28,8 +28,7 @@ from django.db import connection  # noqa: E402
 
 import caching  # noqa: E402
 from caching import DataType, register  # noqa: E402
-from caching.connection import redis_client  # noqa: E402
-from caching.layer import get_layer  # noqa: E402
+from caching.handler import get_layer, redis_client  # noqa: E402
 from catalog.models import Product  # noqa: E402
 
 from .stats import markdown_table, median, paired_us, per_op_us  # noqa: E402

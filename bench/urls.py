@@ -26,7 +26,7 @@ class FloorView(APIView):
 
 def l1_stats(request):
     """Bench only: this worker process's L1 size and product loads (workload and stampede figures)."""
-    from caching.layer import get_layer
+    from caching.handler import get_layer
     from caching.metrics import snapshot
 
     l1 = get_layer().l1

@@ -97,8 +97,7 @@ def run_workload() -> str:
     setup_django()
     from django.db import connection
 
-    from caching.connection import redis_client
-    from caching.layer import get_layer
+    from caching.handler import get_layer, redis_client
     from catalog.models import Product
 
     n = Product.objects.order_by("-id").values_list("id", flat=True).first()

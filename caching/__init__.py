@@ -10,8 +10,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from . import forking  # noqa: F401  (registers the at-fork reset)
 from .datatypes import DataType, ModelRule, registry
-from .layer import get_layer as _layer
+from .handler import get_layer as _layer
 from .strategies.base import Result, Status
 
 __all__ = [

@@ -38,6 +38,13 @@ class CircuitBreaker:
                 return True
             return False
 
+    def after_fork(self) -> None:
+        """In a forked child: a new lock, closed (the child probes Redis for itself)."""
+        self._lock = threading.Lock()
+        self.state = CLOSED
+        self._failures = 0
+        self._probing = False
+
     def record_success(self) -> None:
         if self.state == CLOSED and self._failures == 0:
             return

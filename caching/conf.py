@@ -1,18 +1,26 @@
-"""The cache layer's settings: `CACHING` in Django settings, read through one object with defaults."""
+"""The cache layer's settings: `CACHING` in Django settings, read through one object with defaults.
+
+An unknown key, in CACHING or in a DATA_TYPES override, is an ImproperlyConfigured
+error at start-up: a typo must not silently leave a default in place.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # False turns the whole layer into a pass-through: every read calls its loader.
     "ENABLED": True,
     "KEY_PREFIX": "shop",
-    # Where L2 lives: a django-redis CACHES alias, or a Redis Cluster URL.
-    "REDIS_ALIAS": "default",
-    "REDIS_CLUSTER_URL": "",
+    # L2: a Redis URL (redis:// or rediss:// for TLS, with the password), standalone or
+    # Cluster. Unset: Django's REDIS_URL setting.
+    "REDIS_URL": None,
+    "REDIS_CLUSTER": False,
+    # Seconds to connect and per reply; unset: Django's REDIS_SOCKET_TIMEOUT, else 0.25.
+    "REDIS_SOCKET_TIMEOUT": None,
     # Defaults of every data type; a registration or DATA_TYPES overrides them.
     "DEFAULT_TTL": 300,
     "DEFAULT_JITTER": 0.10,
@@ -32,13 +40,22 @@ DEFAULTS: dict[str, Any] = {
     "BREAKER_RESET_SECONDS": 2.0,
     # Pub/sub channel of the L1 invalidation broadcast.
     "INVALIDATION_CHANNEL": "caching:invalidate",
-    # How long a fence (invalidation counter) outlives its last invalidation.
+    # The broadcast link is pinged this often; silent for longer than LINK_SILENCE,
+    # it counts as lost (L1 flushed and off until it is back).
+    "LINK_PING_INTERVAL": 1.0,
+    "LINK_SILENCE": 3.0,
+    # How long a fence or a generation outlives its last change: far longer than any
+    # entry's TTL, so an entry never outlives what guards it.
     "FENCE_TTL": 86_400,
     # Dotted path of a callable(paths: list[str]) that purges CDN paths, or "".
     "CDN_INVALIDATOR": "",
     # Per data type overrides, e.g. {"product": {"ttl": 600}}.
     "DATA_TYPES": {},
 }
+
+# What a DATA_TYPES override may set.
+DATA_TYPE_OVERRIDES = frozenset({"ttl", "jitter", "stale_ttl", "levels", "l1_ttl", "schema_version", "strategy",
+                                 "serializer"})
 
 
 class CachingSettings:
@@ -49,7 +66,12 @@ class CachingSettings:
         # attribute, so reads on the hot path are plain attribute look-ups.
         if name not in DEFAULTS:
             raise AttributeError(f"Invalid CACHING setting: {name!r}")
-        value = getattr(django_settings, "CACHING", {}).get(name, DEFAULTS[name])
+        user = _user_settings()
+        value = user.get(name, DEFAULTS[name])
+        if value is None and name == "REDIS_URL":
+            value = getattr(django_settings, "REDIS_URL", "redis://127.0.0.1:6379/0")
+        if value is None and name == "REDIS_SOCKET_TIMEOUT":
+            value = getattr(django_settings, "REDIS_SOCKET_TIMEOUT", 0.25)
         setattr(self, name, value)
         return value
 
@@ -57,11 +79,24 @@ class CachingSettings:
         self.__dict__.clear()
 
 
+def _user_settings() -> dict:
+    user = getattr(django_settings, "CACHING", {})
+    unknown = set(user) - set(DEFAULTS)
+    if unknown:
+        raise ImproperlyConfigured(f"Unknown CACHING settings: {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    for name, overrides in user.get("DATA_TYPES", {}).items():
+        bad = set(overrides) - DATA_TYPE_OVERRIDES
+        if bad:
+            raise ImproperlyConfigured(f"CACHING['DATA_TYPES'][{name!r}]: unknown keys {sorted(bad)}; "
+                                       f"known: {sorted(DATA_TYPE_OVERRIDES)}")
+    return user
+
+
 settings = CachingSettings()
 
 
 def _reload(*, setting: str, **kwargs) -> None:
-    if setting == "CACHING":
+    if setting in ("CACHING", "REDIS_URL", "REDIS_SOCKET_TIMEOUT"):
         settings.reload()
 
 

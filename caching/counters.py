@@ -74,7 +74,7 @@ class WindowCounter:
         return f"{settings.KEY_PREFIX}:{self.namespace}:{{{name}}}"
 
     def hit(self, name: str, *, window: float, amount: int = 1) -> tuple[int, float]:
-        from .layer import get_layer
+        from .handler import get_layer
 
         tier = get_layer().tier
         key = self.key(name)
@@ -87,7 +87,7 @@ class WindowCounter:
         return int(count), int(left_ms) / 1000
 
     def reset(self, name: str) -> None:
-        from .layer import get_layer
+        from .handler import get_layer
 
         key = self.key(name)
         self.local.reset(key)

@@ -11,8 +11,8 @@ from . import keys
 from .conf import settings
 from .metrics import DataTypeMetrics
 from .serializers import SERIALIZERS, Serializer, pack
+from .strategies import STRATEGY_CLASSES
 
-STRATEGIES = ("cache_aside", "write_through", "generational", "bypass")
 LEVELS = frozenset({"l1", "l2"})
 
 
@@ -59,8 +59,8 @@ class DataType:
         overrides = settings.DATA_TYPES.get(self.name, {})
         for name, value in overrides.items():
             setattr(self, name, value)
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"{self.name}: unknown strategy {self.strategy!r}; one of {STRATEGIES}")
+        if self.strategy not in STRATEGY_CLASSES:
+            raise ValueError(f"{self.name}: unknown strategy {self.strategy!r}; one of {sorted(STRATEGY_CLASSES)}")
         if not set(self.levels) <= LEVELS:
             raise ValueError(f"{self.name}: levels must be among {sorted(LEVELS)}")
         if self.serializer not in SERIALIZERS:

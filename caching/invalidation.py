@@ -104,7 +104,7 @@ class Changes:
         return bool(self.keys or self.namespaces or self.cdn_paths)
 
     def add(self, data_type: DataType, item_ids: Iterable[Any]) -> None:
-        from .layer import get_layer
+        from .handler import get_layer
 
         item_ids = list(item_ids)
         cache_keys, namespaces = get_layer().invalidation_for(data_type, item_ids)
@@ -132,7 +132,7 @@ def schedule(changes: Changes) -> None:
 
 
 def apply(changes: Changes) -> None:
-    from .layer import get_layer
+    from .handler import get_layer
 
     get_layer().apply_invalidation(changes.keys, changes.namespaces)
     if changes.cdn_paths and settings.CDN_INVALIDATOR:

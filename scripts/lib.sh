@@ -57,31 +57,61 @@ gone() {
 # start_test_services: redis-server and MariaDB on the test ports (so a running
 # `make run` is left alone), their URLs exported; what this call started is
 # stopped when the calling script exits. Tests never read `make run`'s .data/run.env.
+# start_redis_pair CACHE_PORT STORE_PORT: the two Redis roles, each started when not
+# running: the cache (may evict: allkeys-lru) and the store of sessions and the Celery
+# broker (never evicts). Prints the ports it started, one per line.
+start_redis_pair() {
+  if ! "$ROOT/scripts/redis.sh" status "$1" >/dev/null 2>&1; then
+    REDIS_MAXMEMORY_POLICY=allkeys-lru "$ROOT/scripts/redis.sh" start "$1" >&2; echo "$1"
+  fi
+  if ! "$ROOT/scripts/redis.sh" status "$2" >/dev/null 2>&1; then
+    REDIS_MAXMEMORY="${REDIS_STORE_MAXMEMORY:-256mb}" REDIS_MAXMEMORY_POLICY=noeviction \
+      "$ROOT/scripts/redis.sh" start "$2" >&2; echo "$2"
+  fi
+}
+
+# require_redis PORT...: stop here when one of them is not answering.
+require_redis() {
+  local port
+  for port in "$@"; do
+    "$ROOT/scripts/redis.sh" status "$port" >/dev/null 2>&1 || { log "redis on port $port did not start"; exit 1; }
+  done
+}
+
+# export_redis_urls CACHE_PORT STORE_PORT: REDIS_URL (the cache), REDIS_STORE_URL
+# (sessions) and the Celery URLs (the store's databases 1 and 2), with their passwords.
+export_redis_urls() {
+  REDIS_URL="$("$ROOT/scripts/redis.sh" url "$1" 0)"
+  REDIS_STORE_URL="$("$ROOT/scripts/redis.sh" url "$2" 0)"
+  CELERY_BROKER_URL="${CELERY_BROKER_URL:-$("$ROOT/scripts/redis.sh" url "$2" 1)}"
+  CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-$("$ROOT/scripts/redis.sh" url "$2" 2)}"
+  export REDIS_URL REDIS_STORE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+}
+
 start_test_services() {
   REDIS_PORT="${TEST_REDIS_PORT:-6391}"
+  REDIS_STORE_PORT="${TEST_REDIS_STORE_PORT:-$((REDIS_PORT + 2))}"
   MARIADB_PORT="${TEST_MARIADB_PORT:-3317}"
   STARTED_SERVICES=()
+  STARTED_REDIS=()
   trap stop_started_services EXIT
-  if ! "$ROOT/scripts/redis.sh" status "$REDIS_PORT" >/dev/null 2>&1; then
-    "$ROOT/scripts/redis.sh" start "$REDIS_PORT"; STARTED_SERVICES+=(redis)
-  fi
+  mapfile -t STARTED_REDIS < <(start_redis_pair "$REDIS_PORT" "$REDIS_STORE_PORT")
+  require_redis "$REDIS_PORT" "$REDIS_STORE_PORT"
   if ! "$ROOT/scripts/mariadb.sh" status "$MARIADB_PORT" >/dev/null 2>&1; then
     "$ROOT/scripts/mariadb.sh" start "$MARIADB_PORT"; STARTED_SERVICES+=(mariadb)
   fi
   export DATABASE_URL="mysql://${MARIADB_USER:-shop}:${MARIADB_PASSWORD:-shop}@127.0.0.1:$MARIADB_PORT/${MARIADB_DATABASE:-shop}"
-  REDIS_URL="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 0)"
-  CELERY_BROKER_URL="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 1)"
-  CELERY_RESULT_BACKEND="$("$ROOT/scripts/redis.sh" url "$REDIS_PORT" 2)"
-  export REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  unset CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  export_redis_urls "$REDIS_PORT" "$REDIS_STORE_PORT"
   export SHOP_ENV_FILE=""
   export SECRET_KEY="${SECRET_KEY:-test-only-secret-key-not-for-production}"
   export DEBUG=False
 }
 
 stop_started_services() {
+  for port in "${STARTED_REDIS[@]}"; do "$ROOT/scripts/redis.sh" stop "$port" || true; done
   for svc in "${STARTED_SERVICES[@]}"; do
     case "$svc" in
-      redis) "$ROOT/scripts/redis.sh" stop "$REDIS_PORT" || true ;;
       mariadb) "$ROOT/scripts/mariadb.sh" stop "$MARIADB_PORT" || true ;;
     esac
   done

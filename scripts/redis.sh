@@ -5,7 +5,7 @@
 # Data, pid, log, config and password live under .data/redis-PORT/. The password is
 # generated once per port (hex, so URL-safe) and reused; the server reads it from a
 # 0600 config file, never from its command line, where `ps` would show it.
-# REDIS_MAXMEMORY (512mb) and REDIS_MAXMEMORY_POLICY (allkeys-lru) size the server.
+# REDIS_MAXMEMORY (1gb) and REDIS_MAXMEMORY_POLICY (allkeys-lru) size the server.
 # `start` is idempotent.
 source "$(dirname "$0")/lib.sh"
 
@@ -60,7 +60,7 @@ dir "$dir"
 logfile "$dir/redis.log"
 save ""
 appendonly no
-maxmemory ${REDIS_MAXMEMORY:-512mb}
+maxmemory ${REDIS_MAXMEMORY:-1gb}
 maxmemory-policy ${REDIS_MAXMEMORY_POLICY:-allkeys-lru}
 requirepass $(cat "$pwfile")
 CONF

@@ -10,7 +10,7 @@ cd "$ROOT"
 export PORT="${PORT:-8000}" DATA_DIR
 make_data_dir
 
-started_redis=""
+started_redis=()
 honcho_pid=""
 stop_all() {
   trap - INT TERM EXIT
@@ -18,29 +18,26 @@ stop_all() {
     kill -TERM "$honcho_pid" 2>/dev/null || true
     wait "$honcho_pid" 2>/dev/null || true
   fi
-  if [ -n "$started_redis" ]; then scripts/redis.sh stop "$started_redis" || true; fi
+  for port in "${started_redis[@]}"; do scripts/redis.sh stop "$port" || true; done
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 trap stop_all EXIT
 
 if [ -z "${REDIS_URL:-}" ]; then
+  # Two Redis roles: the cache (evicts) and the store of sessions and the broker (never does).
   redis_port="${REDIS_PORT:-6390}"
-  if ! scripts/redis.sh status "$redis_port" >/dev/null 2>&1; then
-    scripts/redis.sh start "$redis_port"
-    started_redis="$redis_port"
-  fi
-  REDIS_URL="$(scripts/redis.sh url "$redis_port" 0)"
-  CELERY_BROKER_URL="${CELERY_BROKER_URL:-$(scripts/redis.sh url "$redis_port" 1)}"
-  CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-$(scripts/redis.sh url "$redis_port" 2)}"
-  export REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  store_port="${REDIS_STORE_PORT:-$((redis_port + 2))}"
+  mapfile -t started_redis < <(start_redis_pair "$redis_port" "$store_port")
+  require_redis "$redis_port" "$store_port"
+  export_redis_urls "$redis_port" "$store_port"
 fi
 
 # Only what this run chose, and DATABASE_URL when it was given: unset, the settings'
 # SQLite default applies to every command alike.
 (
   umask 077
-  for name in REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DATABASE_URL; do
+  for name in REDIS_URL REDIS_STORE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DATABASE_URL; do
     if [ -n "${!name:-}" ]; then printf '%s=%s\n' "$name" "${!name}"; fi
   done > "$DATA_DIR/run.env.$$"
 )

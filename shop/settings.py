@@ -118,8 +118,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the shared cache (django-redis) and, by default, the Celery broker.
+# Redis in two roles. REDIS_URL: the cache, which may evict (allkeys-lru). REDIS_STORE_URL:
+# what must not be evicted, sessions and the Celery broker (a noeviction instance; unset,
+# the cache's server, which is only safe while it never fills up).
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6390/0")
+REDIS_STORE_URL = env.str("REDIS_STORE_URL", default=REDIS_URL)
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 CACHES = {
     "default": {
@@ -134,18 +137,22 @@ CACHES = {
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
         },
     },
-    # Sessions: the same Redis through the cache layer's fail-fast backend (circuit
+    # Sessions: the store Redis through the cache layer's fail-fast backend (circuit
     # breaker): with Redis down, sessions are read from the database at once.
     "sessions": {
         "BACKEND": "caching.backends.redis.RedisBackend",
-        "LOCATION": REDIS_URL,
+        "LOCATION": REDIS_STORE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
         "OPTIONS": {"SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT},
     },
 }
 
 # The cache layer (caching/): every key is documented in the README.
-CACHING = {"ENABLED": env.bool("CACHING_ENABLED", default=True)}
+CACHING = {
+    "ENABLED": env.bool("CACHING_ENABLED", default=True),
+    "REDIS_URL": env.str("CACHING_REDIS_URL", default=REDIS_URL),
+    "REDIS_CLUSTER": env.bool("CACHING_REDIS_CLUSTER", default=False),
+}
 
 SESSION_ENGINE = "sessions_app.engine"
 SESSION_CACHE_ALIAS = "sessions"
@@ -202,9 +209,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis broker by default (db 1 of the same server), results in db 2.
-# Unset, they are REDIS_URL's server (and password) with databases 1 and 2.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=urlsplit(REDIS_URL)._replace(path="/1").geturl())
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=urlsplit(REDIS_URL)._replace(path="/2").geturl())
+# Unset, they are REDIS_STORE_URL's server (and password) with databases 1 and 2.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=urlsplit(REDIS_STORE_URL)._replace(path="/1").geturl())
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND",
+                                default=urlsplit(REDIS_STORE_URL)._replace(path="/2").geturl())
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -212,7 +220,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["shop.tasks"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Invalidations Redis could not take reach it (and every process's L1) without waiting
+    # for the process that saw the failure.
+    "drain-cache-outbox": {"task": "caching.drain_outbox",
+                           "schedule": env.float("CACHE_OUTBOX_DRAIN_SECONDS", default=5.0)},
+}
 
 LOGGING = {
     "version": 1,

@@ -5,28 +5,44 @@ import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
+from ..conf import settings
 from ..tiers.local import LocalCache
 from . import values
 
-_caches: dict[str, tuple[LocalCache, threading.Lock]] = {}
-_caches_lock = threading.Lock()
+
+class _Shared:
+    """One L1 per LOCATION and process (Django builds a backend per thread), and the lock
+    that makes its read-modify-write operations (add, incr, touch) atomic."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.cache = LocalCache(max_entries=max_entries, max_bytes=max_bytes)
+        self.lock = threading.Lock()
 
 
-def _shared(name: str, max_entries: int, max_bytes: int) -> tuple[LocalCache, threading.Lock]:
-    """Django builds a backend per thread; L1 is per process, shared by name."""
-    with _caches_lock:
-        if name not in _caches:
-            _caches[name] = (LocalCache(max_entries=max_entries, max_bytes=max_bytes), threading.Lock())
-        return _caches[name]
+_shared: dict[str, _Shared] = {}
+_shared_lock = threading.Lock()
+
+
+def after_fork() -> None:
+    """In a forked child (caching.forking): new locks; the parent's values are dropped."""
+    global _shared_lock
+    _shared_lock = threading.Lock()
+    for shared in _shared.values():
+        shared.lock = threading.Lock()
+        shared.cache.after_fork()
 
 
 class LocalBackend(BaseCache):
     def __init__(self, location: str, params: dict):
         super().__init__(params)
         options = params.get("OPTIONS", {})
-        self._cache, self._lock = _shared(
-            location or "default", options.get("MAX_ENTRIES", 10_000), options.get("MAX_BYTES", 64 * 1024 * 1024)
-        )
+        name = location or "default"
+        with _shared_lock:
+            if name not in _shared:
+                _shared[name] = _Shared(options.get("MAX_ENTRIES", settings.L1_MAX_ENTRIES),
+                                        options.get("MAX_BYTES", settings.L1_MAX_BYTES))
+            self._shared = _shared[name]
+        self._cache = self._shared.cache
 
     def _ttl(self, timeout) -> float:
         """Seconds to keep a value: inf for None (forever), <= 0 means do not keep."""
@@ -51,7 +67,7 @@ class LocalBackend(BaseCache):
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version)
-        with self._lock:
+        with self._shared.lock:
             if self._cache.get(key) is not None:
                 return False
             self._store(key, value, timeout)
@@ -59,7 +75,7 @@ class LocalBackend(BaseCache):
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version)
-        with self._lock:
+        with self._shared.lock:
             entry = self._cache.get(key)
             if entry is None:
                 return False
@@ -68,7 +84,7 @@ class LocalBackend(BaseCache):
 
     def delete(self, key, version=None):
         key = self.make_and_validate_key(key, version)
-        with self._lock:
+        with self._shared.lock:
             existed = self._cache.get(key) is not None
             self._cache.invalidate([key])
             return existed
@@ -78,7 +94,7 @@ class LocalBackend(BaseCache):
 
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version)
-        with self._lock:
+        with self._shared.lock:
             entry = self._cache.get(key)
             if entry is None:
                 raise ValueError(f"Key '{key}' not found")

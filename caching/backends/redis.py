@@ -1,19 +1,31 @@
 """L2 as a Django cache backend: Redis standalone (LOCATION redis://...) or Cluster (OPTIONS CLUSTER).
 
 Redis errors fail open: a read misses, a write is skipped (counted, behind the
-circuit breaker); incr/decr, which cannot pretend, raise.
+circuit breaker) and, since Redis may still hold the old value, goes to the
+outbox as a deletion applied before this process reads that Redis again;
+incr/decr, which cannot pretend, raise. Writes go through the layer's ordered
+invalidation primitive (caching.invalidator), so the L1 of the tiered backend
+follows them the same way.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from dataclasses import dataclass
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
+from .. import clients
 from ..breaker import CircuitBreaker
+from ..conf import settings
+from ..errors import L2Unavailable
+from ..invalidator import Invalidator
 from ..metrics import count_error, count_undecodable
+from ..outbox import Outbox
 from ..serializers import Undecodable
-from ..tiers.redis import L2Unavailable, RedisTier
+from ..tiers.local import LocalCache
+from ..tiers.redis import RedisTier
 from . import values
 
 logger = logging.getLogger(__name__)
@@ -25,47 +37,83 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 """
 
-_tiers: dict[tuple[str, bool], RedisTier] = {}
-_tiers_lock = threading.Lock()
+
+@dataclass
+class Level:
+    """What one LOCATION's backends share in a process (Django builds a backend per thread)."""
+
+    tier: RedisTier
+    invalidator: Invalidator
+    l1: LocalCache | None = None
+    bus: object | None = None
 
 
-def make_client(location: str, *, cluster: bool, timeout: float):
-    from redis import Redis
-    from redis.backoff import NoBackoff
-    from redis.cluster import RedisCluster
-    from redis.retry import Retry
-
-    # No retries with backoff: a Redis outage must cost one short timeout, not seconds.
-    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
-    if cluster:
-        return RedisCluster.from_url(location, **options)
-    return Redis.from_url(location, **options)
+_levels: dict[tuple, Level] = {}
+_levels_lock = threading.Lock()
 
 
-def shared_tier(location: str, options: dict) -> RedisTier:
-    """One client and breaker per LOCATION and process (Django builds a backend per thread)."""
+def outbox_target(location: str) -> str:
+    """The outbox rows of a backend are tagged by a hash of its LOCATION (which may hold a password)."""
+    return "cache:" + hashlib.sha256(location.encode()).hexdigest()[:24]
+
+
+def shared_level(location: str, options: dict, *, kind: str, build_l1=None) -> Level:
+    """One client, breaker and invalidator per LOCATION, kind and process."""
     cluster = bool(options.get("CLUSTER", False))
-    with _tiers_lock:
-        tier = _tiers.get((location, cluster))
-        if tier is None:
-            client = make_client(location, cluster=cluster, timeout=options.get("SOCKET_TIMEOUT", 0.25))
-            tier = _tiers[(location, cluster)] = RedisTier(
-                client_factory=lambda: client,
-                breaker=CircuitBreaker(failures=options.get("BREAKER_FAILURES", 5),
-                                       reset_seconds=options.get("BREAKER_RESET_SECONDS", 2.0)),
-                fence_ttl_ms=86_400_000,
+    key = (kind, location, cluster)
+    with _levels_lock:
+        level = _levels.get(key)
+        if level is None:
+            timeout = options.get("SOCKET_TIMEOUT", settings.REDIS_SOCKET_TIMEOUT)
+            tier = RedisTier(
+                client_factory=lambda: clients.shared_client(location, cluster=cluster, timeout=timeout),
+                breaker=CircuitBreaker(failures=options.get("BREAKER_FAILURES", settings.BREAKER_FAILURES),
+                                       reset_seconds=options.get("BREAKER_RESET_SECONDS",
+                                                                 settings.BREAKER_RESET_SECONDS)),
+                fence_ttl_ms=int(settings.FENCE_TTL * 1000),
                 on_error=count_error,
             )
-        return tier
+            l1, bus = build_l1(tier) if build_l1 else (None, None)
+            invalidator = Invalidator(tier=tier, l1=l1, channel=getattr(bus, "channel", None),
+                                      outbox=Outbox(outbox_target(location)))
+            level = _levels[key] = Level(tier=tier, invalidator=invalidator, l1=l1, bus=bus)
+        return level
+
+
+def after_fork() -> None:
+    """In a forked child (caching.forking): backends built before the fork keep their levels,
+    which get new locks, an empty L1 and a listener of their own."""
+    global _levels_lock
+    _levels_lock = threading.Lock()
+    for level in _levels.values():
+        level.tier.breaker.after_fork()
+        level.invalidator.recovery.after_fork()
+        if level.l1 is not None:
+            level.l1.after_fork()
+        if level.bus is not None:
+            level.bus.after_fork()
+
+
+def stop_listeners() -> None:
+    """Stop the tiered backends' listener threads (at exit)."""
+    for level in list(_levels.values()):
+        if level.bus is not None:
+            level.bus.stop()
 
 
 class RedisBackend(BaseCache):
+    level_kind = "l2"
+
     def __init__(self, location: str, params: dict):
         super().__init__(params)
         self.location = location
         self.options = params.get("OPTIONS", {})
         self.cluster = bool(self.options.get("CLUSTER", False))
-        self.tier = shared_tier(location, self.options)
+        level = self._level()
+        self.tier, self.invalidator = level.tier, level.invalidator
+
+    def _level(self) -> Level:
+        return shared_level(self.location, self.options, kind=self.level_kind)
 
     def _ttl_ms(self, timeout) -> int | None:
         """Milliseconds to keep a value: None means forever, <= 0 means do not keep."""
@@ -79,9 +127,15 @@ class RedisBackend(BaseCache):
         except L2Unavailable:
             return default
 
-    # Hooks the tiered backend uses to keep L1 in step.
-    def _changed(self, keys: list[str]) -> None:
-        pass
+    def _write(self, op: str, keys: list[str], fn, default=None):
+        """A write of `keys`, then L1 and peers in order; a failed one goes to the outbox."""
+        try:
+            result = self.tier.call(op, fn)
+        except L2Unavailable as exc:
+            self.invalidator.write_failed(keys, exc)
+            return default
+        self.invalidator.written(keys)
+        return result
 
     def _read(self, key: str):
         return self._call("get", lambda c: c.get(key))
@@ -96,8 +150,7 @@ class RedisBackend(BaseCache):
         except Undecodable as exc:
             count_undecodable("django_cache")
             logger.warning("cache value under %s did not decode (%s): treated as a miss", key, exc)
-            self._call("delete", lambda c: c.unlink(key))
-            self._changed([key])
+            self._write("delete", [key], lambda c: c.unlink(key))
             return _MISSING
 
     def get(self, key, default=None, version=None):
@@ -109,10 +162,10 @@ class RedisBackend(BaseCache):
         key = self.make_and_validate_key(key, version)
         ttl_ms = self._ttl_ms(timeout)
         if ttl_ms is not None and ttl_ms <= 0:
-            self._call("delete", lambda c: c.delete(key))
+            self._write("delete", [key], lambda c: c.delete(key))
         else:
-            self._call("set", lambda c: c.set(key, values.dumps(value), px=ttl_ms))
-        self._changed([key])
+            blob = values.dumps(value)
+            self._write("set", [key], lambda c: c.set(key, blob, px=ttl_ms))
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version)
@@ -121,30 +174,24 @@ class RedisBackend(BaseCache):
         if ttl_ms is not None and ttl_ms <= 0:
             added = bool(self._call("add", lambda c: c.set(key, blob, nx=True), default=False))
             if added:
-                self._call("delete", lambda c: c.delete(key))
+                self._write("delete", [key], lambda c: c.delete(key))
             return added
-        added = bool(self._call("add", lambda c: c.set(key, blob, nx=True, px=ttl_ms), default=False))
-        if added:
-            self._changed([key])
-        return added
+        return bool(self._write("add", [key], lambda c: c.set(key, blob, nx=True, px=ttl_ms), default=False))
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version)
         ttl_ms = self._ttl_ms(timeout)
         if ttl_ms is None:
-            touched = self._call("touch", lambda c: c.persist(key) or c.exists(key), default=False)
+            touched = self._write("touch", [key], lambda c: c.persist(key) or c.exists(key), default=False)
         elif ttl_ms <= 0:
-            touched = self._call("touch", lambda c: c.delete(key), default=0)
+            touched = self._write("touch", [key], lambda c: c.delete(key), default=0)
         else:
-            touched = self._call("touch", lambda c: c.pexpire(key, ttl_ms), default=False)
-        self._changed([key])
+            touched = self._write("touch", [key], lambda c: c.pexpire(key, ttl_ms), default=False)
         return bool(touched)
 
     def delete(self, key, version=None):
         key = self.make_and_validate_key(key, version)
-        deleted = self._call("delete", lambda c: c.unlink(key), default=0)
-        self._changed([key])
-        return bool(deleted)
+        return bool(self._write("delete", [key], lambda c: c.unlink(key), default=0))
 
     def has_key(self, key, version=None):
         key = self.make_and_validate_key(key, version)
@@ -154,7 +201,7 @@ class RedisBackend(BaseCache):
         key = self.make_and_validate_key(key, version)
         script = self.tier.script(INCR_EXISTING)
         result = self.tier.call("incr", lambda c: script(keys=[key], args=[delta], client=c))
-        self._changed([key])
+        self.invalidator.written([key])
         if result is None:
             raise ValueError(f"Key '{key}' not found")
         return result
@@ -177,26 +224,33 @@ class RedisBackend(BaseCache):
         made = {self.make_and_validate_key(key, version): value for key, value in data.items()}
         if not made:
             return []
+        blobs = {key: values.dumps(value) for key, value in made.items()}
 
         def run(client):
             pipe = client.pipeline(transaction=False)
-            for key, value in made.items():
+            for key, blob in blobs.items():
                 if ttl_ms is not None and ttl_ms <= 0:
                     pipe.delete(key)
                 else:
-                    pipe.set(key, values.dumps(value), px=ttl_ms)
+                    pipe.set(key, blob, px=ttl_ms)
             pipe.execute()
+            return True
 
-        stored = self._call("set_many", lambda c: run(c) or True, default=False)
-        self._changed(list(made))
+        stored = self._write("set_many", list(made), run, default=False)
         return [] if stored else list(data)  # Django's contract: the keys that could not be set
 
     def delete_many(self, keys, version=None):
         made = [self.make_and_validate_key(key, version) for key in keys]
         if made:
-            self._call("delete_many", lambda c: c.unlink(*made))
-            self._changed(made)
+            self._write("delete_many", made, lambda c: c.unlink(*made))
 
     def clear(self):
         self._call("clear", lambda c: c.flushdb())
         return True
+
+    def drain_outbox(self) -> int:
+        """Apply this backend's pending deletions (caching.drain); 0 while Redis cannot take them."""
+        try:
+            return self.invalidator.drain()
+        except L2Unavailable:
+            return 0

@@ -1,33 +1,40 @@
-"""L1 over L2 as a Django cache backend; every change is broadcast so other processes drop
-their L1 copy (see caching.coherence). Reads promote L2 values into L1 for at most
-`L1_TIMEOUT` seconds, never past the value's remaining TTL in Redis."""
+"""L1 over L2 as a Django cache backend. Every write goes Redis first, then this process's
+L1, then the broadcast that every process applies (caching.invalidator). Reads promote L2
+values into L1 for at most `L1_TIMEOUT` seconds, never past the value's remaining TTL in
+Redis."""
 from __future__ import annotations
 
-import threading
-
-from ..coherence import FLUSH_ALL, InvalidationBus, encode_keys
+from ..coherence import FLUSH, InvalidationBus, encode
+from ..conf import settings
+from ..errors import L2Unavailable
 from ..tiers.local import LocalCache
-from ..tiers.redis import L2Unavailable
-from .redis import RedisBackend
-
-_buses: dict[str, InvalidationBus] = {}
-_buses_lock = threading.Lock()
+from .redis import Level, RedisBackend, shared_level
 
 
 class TieredBackend(RedisBackend):
+    level_kind = "l1+l2"
+
     def __init__(self, location: str, params: dict):
         super().__init__(location, params)
         self.l1_timeout = float(self.options.get("L1_TIMEOUT", 5))
-        self.channel = self.options.get("CHANNEL", f"caching:backend:{location}")
-        with _buses_lock:
-            bus = _buses.get(location)
-            if bus is None:
-                l1 = LocalCache(max_entries=self.options.get("L1_MAX_ENTRIES", 10_000),
-                                max_bytes=self.options.get("L1_MAX_BYTES", 64 * 1024 * 1024))
-                bus = _buses[location] = InvalidationBus(
-                    client_factory=lambda: self.tier.client, channel=self.channel, l1=l1)
-        self.bus = bus
-        self.l1 = bus.l1
+        level = self._level()
+        self.l1, self.bus = level.l1, level.bus
+
+    def _level(self) -> Level:
+        options = self.options
+        channel = options.get("CHANNEL", f"caching:backend:{self.location}")
+
+        def build_l1(tier):
+            l1 = LocalCache(max_entries=options.get("L1_MAX_ENTRIES", settings.L1_MAX_ENTRIES),
+                            max_bytes=options.get("L1_MAX_BYTES", settings.L1_MAX_BYTES))
+            bus = InvalidationBus(client_factory=lambda: tier.client, channel=channel, l1=l1,
+                                  ping_interval=settings.LINK_PING_INTERVAL, silence=settings.LINK_SILENCE)
+            return l1, bus
+
+        level = shared_level(self.location, options, kind=self.level_kind, build_l1=build_l1)
+        recovery = level.invalidator.recovery
+        level.bus.on_link_lost = level.bus.on_recover = recovery.require
+        return level
 
     def _read(self, key: str):
         self.bus.ensure_started()
@@ -75,18 +82,11 @@ class TieredBackend(RedisBackend):
         ttl = self.l1_timeout if pttl < 0 else min(self.l1_timeout, pttl / 1000)
         self.l1.set(key, blob, ttl=ttl, size=len(blob), read_epoch=epoch)
 
-    def _changed(self, keys: list[str]) -> None:
-        self.l1.invalidate(keys)
-        try:
-            self.tier.call("publish", lambda c: c.publish(self.channel, encode_keys(self.bus.sender_id, keys)))
-        except L2Unavailable:
-            pass  # peers cannot hear us, nor Redis: their links are down and their L1 is off
-
     def clear(self):
         super().clear()
         self.l1.clear()
         try:
-            self.tier.call("publish", lambda c: c.publish(self.channel, encode_keys(self.bus.sender_id, [FLUSH_ALL])))
+            self.tier.publish(self.bus.channel, encode(FLUSH))
         except L2Unavailable:
             pass
         return True

@@ -1,13 +1,17 @@
-"""The interface every strategy provides, and what a read returns."""
+"""The interface every strategy provides, what a read returns, and how a loader is run."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ..datatypes import DataType
-    from ..layer import CacheLayer
+    from ..invalidator import Invalidator
+    from ..singleflight import SingleFlight
+    from ..tiers.local import LocalCache
+    from ..tiers.redis import RedisTier
 
 
 class Status(StrEnum):
@@ -25,9 +29,28 @@ class Result(NamedTuple):
     status: Status
 
 
+def load(data_type: DataType, item_id: Any, loader: Callable[[], Any] | None) -> Any:
+    """Call `loader()`, or the registered `data_type.loader(item_id)`, counted and timed."""
+    started = time.perf_counter()
+    try:
+        return loader() if loader is not None else data_type.loader(item_id)
+    finally:
+        data_type.metrics.loads.inc()
+        data_type.metrics.load_seconds.observe(time.perf_counter() - started)
+
+
 class Strategy:
-    def __init__(self, layer: CacheLayer):
-        self.layer = layer
+    """How reads of a data type are served and how its writes and invalidations reach the cache.
+
+    A strategy gets what it works with, not the whole layer: L2 (`tier`), this
+    process's L1, the in-process single flight, and the invalidation primitive.
+    """
+
+    def __init__(self, *, tier: RedisTier, l1: LocalCache, flight: SingleFlight, invalidator: Invalidator):
+        self.tier = tier
+        self.l1 = l1
+        self.flight = flight
+        self.invalidator = invalidator
 
     def fetch(self, data_type: DataType, item_id: Any, loader: Callable[[], Any] | None) -> Result:
         """Serve `item_id`; `loader` (or, when None, the registered loader) runs on a miss."""
@@ -36,5 +59,10 @@ class Strategy:
     def put(self, data_type: DataType, item_id: Any, value: Any, *, version: int) -> bool:
         raise TypeError(f"{data_type.name}: strategy {data_type.strategy!r} does not take writes; invalidate instead")
 
-    def keys_to_invalidate(self, data_type: DataType, item_ids) -> list[str]:
-        return [data_type.key(item_id) for item_id in item_ids]
+    def invalidation(self, data_type: DataType, item_ids: list[Any]) -> tuple[list[str], list[str]]:
+        """The keys to drop and the namespaces to bump when `item_ids` change."""
+        return [data_type.key(item_id) for item_id in item_ids], list(data_type.bumps)
+
+    def warmable(self, data_type: DataType) -> bool:
+        """Can entries be stored ahead of reads by `CacheLayer.warm` (one key per id)?"""
+        return data_type.uses_l2

@@ -1,11 +1,14 @@
 """Bypass: never cached; every read calls the loader."""
-from .base import Result, Status, Strategy
+from .base import Result, Status, Strategy, load
 
 
 class Bypass(Strategy):
     def fetch(self, data_type, item_id, loader) -> Result:
         data_type.metrics.bypass.inc()
-        return Result(self.layer.load(data_type, item_id, loader), Status.BYPASS)
+        return Result(load(data_type, item_id, loader), Status.BYPASS)
 
-    def keys_to_invalidate(self, data_type, item_ids) -> list[str]:
-        return []
+    def invalidation(self, data_type, item_ids) -> tuple[list[str], list[str]]:
+        return [], list(data_type.bumps)
+
+    def warmable(self, data_type) -> bool:
+        return False

@@ -18,9 +18,9 @@ import uuid
 from typing import Any
 
 from ..conf import settings
+from ..errors import L2Unavailable
 from ..serializers import Envelope, Undecodable, unpack
-from ..tiers.redis import L2Unavailable
-from .base import Result, Status, Strategy
+from .base import Result, Status, Strategy, load
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +41,13 @@ class CacheAside(Strategy):
         return data_type.key(item_id)
 
     def fetch(self, data_type, item_id, loader) -> Result:
-        layer = self.layer
         metrics = data_type.metrics
         try:
             key = self.key_for(data_type, item_id)
         except L2Unavailable:
             metrics.bypass.inc()
-            return Result(layer.load(data_type, item_id, loader), Status.BYPASS)
-        l1 = layer.l1
+            return Result(load(data_type, item_id, loader), Status.BYPASS)
+        l1 = self.l1
         if data_type.uses_l1:
             entry = l1.get(key)
             if entry is not None and entry.soft_expires_at > l1.clock():
@@ -57,22 +56,22 @@ class CacheAside(Strategy):
             metrics.l1_miss.inc()
         epoch = l1.epoch()
         if not data_type.uses_l2:
-            value = layer.flight.do(key, lambda: self._load_into_l1(data_type, item_id, key, loader, epoch),
-                                    timeout=settings.LOCK_WAIT)
+            value = self.flight.do(key, lambda: self._load_into_l1(data_type, item_id, key, loader, epoch),
+                                   timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         try:
-            blob = layer.tier.get(key)
+            blob = self.tier.get(key)
         except L2Unavailable:
             # Fail-open: serve from the database, but still one load per key in this process.
-            value = layer.flight.do(key, lambda: layer.load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
+            value = self.flight.do(key, lambda: load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         if blob is not None:
             decoded = self._decode(data_type, key, blob)
             if decoded is not None:
                 return self._from_l2(data_type, item_id, key, loader, decoded, len(blob), epoch)
         metrics.l2_miss.inc()
-        value = layer.flight.do(key, lambda: self._miss(data_type, item_id, key, loader, epoch),
-                                timeout=settings.LOCK_WAIT + settings.LOCK_TTL)
+        value = self.flight.do(key, lambda: self._miss(data_type, item_id, key, loader, epoch),
+                               timeout=settings.LOCK_WAIT + settings.LOCK_TTL)
         return Result(value, Status.MISS)
 
     # -- hit, stale, early refresh ---------------------------------------------
@@ -86,10 +85,7 @@ class CacheAside(Strategy):
         except Undecodable as exc:
             data_type.metrics.undecodable.inc()
             logger.warning("cache entry %s did not decode (%s): treated as a miss", key, exc)
-            try:
-                self.layer.tier.invalidate([key])
-            except L2Unavailable:
-                pass
+            self.invalidator.apply([key])
             return None
 
     def _from_l2(self, data_type, item_id, key, loader, decoded: tuple[Envelope, Any], size: int,
@@ -133,7 +129,7 @@ class CacheAside(Strategy):
     def _promote(self, data_type, key: str, value: Any, remaining: float, size: int, epoch: int) -> None:
         if data_type.uses_l1:
             ttl = min(data_type.l1_ttl, remaining)
-            self.layer.l1.set(key, value, ttl=ttl, size=size, read_epoch=epoch)
+            self.l1.set(key, value, ttl=ttl, size=size, read_epoch=epoch)
 
     # -- miss --------------------------------------------------------------------
 
@@ -147,9 +143,9 @@ class CacheAside(Strategy):
             return waited
         # The holder gave up or stored nothing (an invalidation fenced it out): load ourselves.
         try:
-            _, fence, _ = self.layer.tier.peek(key)
+            fence = self.tier.fences([key])[0]
         except L2Unavailable:
-            return self.layer.load(data_type, item_id, loader)
+            return load(data_type, item_id, loader)
         return self._load_and_store(data_type, item_id, key, loader, fence, epoch, None)
 
     def _with_lease(self, data_type, item_id, key: str, loader, epoch: int, *, unless_stored: bool) -> Any:
@@ -161,13 +157,13 @@ class CacheAside(Strategy):
         reads the key's fence, before the loader reads the database. On a miss
         (`unless_stored`), a value another loader stored since our GET is used.
         """
-        tier = self.layer.tier
+        tier = self.tier
         token = uuid.uuid4().hex
         try:
             leased, fence, stored = tier.acquire_lease(
                 key, token, ttl_ms=int(settings.LOCK_TTL * 1000), unless_stored=unless_stored)
         except L2Unavailable:
-            return self.layer.load(data_type, item_id, loader)  # no Redis, nothing to store: just load
+            return load(data_type, item_id, loader)  # no Redis, nothing to store: just load
         if stored is not None:
             return self._stored_value(data_type, key, stored, epoch)
         if not leased:
@@ -184,12 +180,11 @@ class CacheAside(Strategy):
     def _wait_for_value(self, data_type, key: str, epoch: int) -> Any:
         deadline = time.monotonic() + settings.LOCK_WAIT
         delay = 0.002
-        tier = self.layer.tier
         while time.monotonic() < deadline:
             self.sleep(delay)
             delay = min(delay * 2, 0.05)
             try:
-                blob, _, leased = tier.peek(key)
+                blob, leased = self.tier.peek(key)
             except L2Unavailable:
                 return NOT_LEASED
             if blob is None:
@@ -204,11 +199,11 @@ class CacheAside(Strategy):
     def _load_and_store(self, data_type, item_id, key: str, loader, fence: bytes, epoch: int,
                         lease_token: str | None) -> Any:
         started = time.perf_counter()
-        value = self.layer.load(data_type, item_id, loader)
+        value = load(data_type, item_id, loader)
         delta = time.perf_counter() - started
         blob, ttl, ttl_ms = data_type.envelope(value, delta=delta)
         try:
-            stored = self.layer.tier.set_if_fence(key, blob, ttl_ms=ttl_ms, fence=fence, release_lease=lease_token)
+            stored = self.tier.set_if_fence(key, blob, ttl_ms=ttl_ms, fence=fence, release_lease=lease_token)
         except L2Unavailable:
             stored = False
         if stored:
@@ -216,8 +211,8 @@ class CacheAside(Strategy):
         return value
 
     def _load_into_l1(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
-        value = self.layer.load(data_type, item_id, loader)
+        value = load(data_type, item_id, loader)
         size = len(data_type.codec.dumps(value))
         ttl = min(data_type.l1_ttl, data_type.jittered_ttl())
-        self.layer.l1.set(key, value, ttl=ttl, size=size, read_epoch=epoch)
+        self.l1.set(key, value, ttl=ttl, size=size, read_epoch=epoch)
         return value

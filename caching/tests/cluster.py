@@ -1,7 +1,9 @@
-"""A real 3-node Redis Cluster on loopback, for the tests that must run on Cluster too."""
+"""A real Redis Cluster on loopback, 3 masters and 3 replicas with a password, for the tests
+that must run on Cluster too (failover included)."""
 from __future__ import annotations
 
 import random
+import secrets
 import socket
 import subprocess
 import time
@@ -31,49 +33,76 @@ def free_ports(count: int) -> list[int]:
 
 
 class RedisClusterProcesses:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, masters: int = 3, replicas: int = 1):
         self.directory = directory
-        self.ports = free_ports(3)
+        self.masters, self.replicas = masters, replicas
+        self.ports = free_ports(masters * (1 + replicas))
+        self.password = secrets.token_hex(16)
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.ports[0]}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.ports[0]}/0"
+
+    def node(self, port: int) -> redis.Redis:
+        return redis.Redis(port=port, password=self.password, socket_timeout=2, retry=None)
 
     def start(self) -> None:
         for port in self.ports:
             node_dir = self.directory / str(port)
             node_dir.mkdir(parents=True)
+            config = node_dir / "redis.conf"
+            config.write_text(f"requirepass {self.password}\nmasterauth {self.password}\n")
+            config.chmod(0o600)
             subprocess.run(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
-                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--dir", str(node_dir),
-                 "--save", "", "--appendonly", "no", "--pidfile", str(node_dir / "redis.pid"),
-                 "--logfile", str(node_dir / "redis.log")],
+                ["redis-server", str(config), "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
+                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
+                 "--dir", str(node_dir), "--save", "", "--appendonly", "no",
+                 "--pidfile", str(node_dir / "redis.pid"), "--logfile", str(node_dir / "redis.log")],
                 check=True,
             )
         for port in self.ports:
-            self._wait(lambda port=port: redis.Redis(port=port, retry=None).ping())
+            self._wait(lambda port=port: self.node(port).ping())
         subprocess.run(
             ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
-             "--cluster-replicas", "0", "--cluster-yes"],
-            check=True, capture_output=True,
+             "--cluster-replicas", str(self.replicas), "--cluster-yes"],
+            check=True, capture_output=True, env={"REDISCLI_AUTH": self.password, "PATH": "/usr/bin:/bin"},
         )
-        self._wait(self._cluster_ok)
+        for port in self.ports:  # every node's view agrees, replicas included
+            self._wait(lambda port=port: self._state_ok(port))
+        self._wait(lambda: len(self.replica_ports()) == self.masters * self.replicas)
 
-    def _cluster_ok(self) -> bool:
-        info = redis.Redis(port=self.ports[0]).execute_command("CLUSTER INFO")
+    def _state_ok(self, port: int) -> bool:
+        info = self.node(port).execute_command("CLUSTER INFO")
         if isinstance(info, dict):  # RESP3 parses it
             return info.get("cluster_state") == "ok"
         return "cluster_state:ok" in (info.decode() if isinstance(info, bytes) else info)
 
+    def replica_ports(self) -> list[int]:
+        return [port for port in self.ports if self.node(port).info("replication")["role"] == "slave"]
+
+    def replica_of_slot_owner(self, key: str) -> int:
+        """A replica of the master that owns `key`'s slot."""
+        owner = self._slot_owner(self.node(self.ports[0]).cluster_keyslot(key))
+        for port in self.replica_ports():
+            if self.node(port).info("replication")["master_port"] == owner:
+                return port
+        raise RuntimeError(f"no replica of the master of {key!r}")
+
+    def _slot_owner(self, slot: int) -> int:
+        for start, end, master, *_ in self.node(self.ports[0]).execute_command("CLUSTER SLOTS"):
+            if start <= slot <= end:
+                return int(master[1])
+        raise RuntimeError(f"slot {slot} not covered")
+
     def stop(self) -> None:
         for port in self.ports:
             try:
-                redis.Redis(port=port, socket_timeout=1).shutdown(nosave=True)
+                self.node(port).shutdown(nosave=True)
             except redis.RedisError:
                 pass
 
     @staticmethod
-    def _wait(predicate, timeout: float = 15.0) -> None:
+    def _wait(predicate, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -5,15 +5,15 @@ import pytest
 
 from caching import DataType, ModelRule, register
 from caching.datatypes import registry
+from caching.handler import get_layer, reset_layer
 from caching.invalidation import disconnect
-from caching.layer import get_layer, reset_layer
 from caching.tests.cluster import RedisClusterProcesses
 from caching.tests.testapp.models import Widget
 
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory):
-    """A 3-node Redis Cluster on loopback, started once for the session."""
+    """A Redis Cluster on loopback (3 masters, 3 replicas), started once for the session."""
     cluster = RedisClusterProcesses(tmp_path_factory.mktemp("cluster"))
     cluster.start()
     yield cluster

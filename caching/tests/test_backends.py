@@ -24,7 +24,7 @@ def _params(**extra):
 
 
 @pytest.fixture(params=["l1", "l2", "l1+l2", "l2-cluster"])
-def backend(request):
+def backend(request, db):  # the database holds the outbox of writes Redis could not take
     kind = request.param
     if kind == "l1":
         cache = LocalBackend("contract", _params())
@@ -146,7 +146,7 @@ class _RunsCode:
 
 
 @pytest.mark.parametrize("backend_class", [RedisBackend, TieredBackend])
-def test_bytes_the_backend_did_not_write_run_nothing_and_are_a_miss(backend_class, tmp_path):
+def test_bytes_the_backend_did_not_write_run_nothing_and_are_a_miss(backend_class, tmp_path, db):
     cache = backend_class(_test_redis_url(3), _params())
     marker = tmp_path / "ran"
     raw = cache.tier.client
@@ -158,7 +158,7 @@ def test_bytes_the_backend_did_not_write_run_nothing_and_are_a_miss(backend_clas
     assert not marker.exists()
 
 
-def test_key_prefixes_keep_two_caches_apart():
+def test_key_prefixes_keep_two_caches_apart(db):
     url = _test_redis_url(3)
     shop, blog = RedisBackend(url, _params(KEY_PREFIX="shop")), RedisBackend(url, _params(KEY_PREFIX="blog"))
     shop.set("k", "shop value")
@@ -167,7 +167,7 @@ def test_key_prefixes_keep_two_caches_apart():
     assert shop.get("k") == "shop value"
 
 
-def test_tiered_backend_keeps_l1_coherent_across_processes_caches():
+def test_tiered_backend_keeps_l1_coherent_across_processes_caches(db):
     url = _test_redis_url(4)
     # Two backends with separate L1s and broadcast links on one Redis and one channel,
     # as two processes would have.
@@ -188,7 +188,7 @@ def test_tiered_backend_keeps_l1_coherent_across_processes_caches():
     assert here.get("k") == "new"
 
 
-def test_tiered_backend_is_thread_safe_under_concurrent_writes():
+def test_tiered_backend_is_thread_safe_under_concurrent_writes(db):
     cache = TieredBackend(_test_redis_url(4), _params())
     cache.set("counter", 0)
 

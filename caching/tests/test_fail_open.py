@@ -13,7 +13,7 @@ from django.db import transaction
 
 import caching
 from caching import Status
-from caching.layer import get_layer
+from caching.handler import get_layer
 from caching.models import PendingInvalidation
 from caching.tests.concurrency import concurrent_misses
 from caching.tests.testapp.models import Widget

@@ -5,7 +5,7 @@ from django.db import transaction
 
 import caching
 from caching import Status
-from caching.layer import get_layer, reset_layer
+from caching.handler import get_layer, reset_layer
 from caching.tests.testapp.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -13,17 +13,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def cluster_layer(redis_cluster, settings, widget_type):
-    settings.CACHING = {"REDIS_CLUSTER_URL": redis_cluster.url}
+    settings.CACHING = {"REDIS_URL": redis_cluster.url, "REDIS_CLUSTER": True}
     reset_layer()
-    from caching import connection
-
-    connection._clients.clear()
     layer = get_layer()
     layer.bus.ensure_started()
     assert layer.bus.connected.wait(10)
     yield layer
     reset_layer()
-    connection._clients.clear()
 
 
 def test_cache_aside_invalidation_and_leases_work_on_cluster(cluster_layer, widget_loader, make_data_type):

@@ -19,7 +19,7 @@ def _setup():
 
     django.setup()
     from caching import DataType, ModelRule, register
-    from caching.layer import get_layer
+    from caching.handler import get_layer
     from caching.tests.testapp.models import Widget
 
     def load(widget_id):
@@ -71,7 +71,7 @@ def watch(widget_id: str) -> None:
 def stampede(threads: str, start_at: str, counter_key: str) -> None:
     """`threads` threads miss one key at `start_at`; the loader counts calls in Redis."""
     import caching
-    from caching.connection import redis_client
+    from caching.handler import redis_client
 
     layer = _setup()
     client = redis_client()

@@ -104,6 +104,12 @@ class LocalCache:
         entry = self._data.pop(key)
         self._bytes -= entry.size
 
+    def after_fork(self) -> None:
+        """In a forked child: a new lock (another thread may have held the parent's), and
+        nothing the parent held, which this process never heard invalidations for."""
+        self._lock = threading.Lock()
+        self.clear()
+
     def __len__(self) -> int:
         return len(self._data)
 

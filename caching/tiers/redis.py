@@ -1,38 +1,41 @@
-"""L2: Redis, through django-redis's connection pool (or redis-py's RedisCluster).
+"""L2: Redis, standalone or Cluster, through one redis-py client (caching.clients).
 
 This module speaks to Redis and nothing else: it knows keys and bytes, not data
-types. Every call goes through a circuit breaker; a Redis error is counted and
-turned into `L2Unavailable`, which callers treat as a miss (fail-open).
+types, and not what to do about an outage. Every call goes through a circuit
+breaker; an error of the server's state or of the network (caching.errors) is
+counted and turned into `L2Unavailable`, which callers treat as a miss. `guard`,
+called before every command, lets the layer replay pending invalidations first.
+
+Fences: every entry `key` has a companion `key:fence` holding a token. An
+invalidation sets a fresh token; a loader reads the token before it reads the
+database and stores only if the token is still the same (SET_IF_FENCE). Tokens
+are never reused, and a loader always holds a real one (reading a missing fence
+creates it), so a fence that expires or is evicted can only refuse a store,
+never let a stale one in.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis.cluster import RedisCluster
-from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from ..breaker import CircuitBreaker
+from ..errors import L2Unavailable, is_unavailable
 from ..keys import data_version_key, fence_key, lease_key
 
 logger = logging.getLogger(__name__)
 
-
-class L2Unavailable(Exception):
-    """Redis is down, slow, or the breaker is open: serve from the database."""
-
-
 # Store `value` only if the key's fence still holds the token read before the
-# load. Invalidations bump the fence, so a value loaded before an invalidation
-# (stale) is refused even if it arrives after it. Then release the loader's
-# lease, if it still owns it (one round trip for both).
+# load. Invalidations replace the token, so a value loaded before an
+# invalidation (stale) is refused even if it arrives after it. Then release the
+# loader's lease, if it still owns it (one round trip for both).
 SET_IF_FENCE = """
 local stored = 0
-if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
+if redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   stored = 1
 end
@@ -43,9 +46,9 @@ return stored
 """
 
 # Write-through: install data version ARGV[1] unless a newer one is there, and
-# move the fence (to the fresh token ARGV[5]) so a cache-aside load that started
-# earlier cannot overwrite it. A data version that is not a number (not written
-# by us) counts as none.
+# replace the fence (with the fresh token ARGV[5]) so a cache-aside load that
+# started earlier cannot overwrite it. A data version that is not a number (not
+# written by us) counts as none.
 WRITE_THROUGH = """
 local newest = tonumber(redis.call('GET', KEYS[3]) or '-1') or -1
 if tonumber(ARGV[1]) < newest then return 0 end
@@ -55,20 +58,32 @@ redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[4])
 return 1
 """
 
-# Take the loading lease of a key and read its fence in one round trip. The
+# Take the loading lease of a key and read its fence in one round trip; a
+# missing fence is created (token ARGV[4]) so the loader never holds "none". The
 # fence is read before the loader reads the database, which is what
-# SET_IF_FENCE needs to refuse a value that an invalidation overtook.
-# With ARGV[3] = '1' (a miss), a value stored since the caller's GET is returned
+# SET_IF_FENCE needs to refuse a value that an invalidation overtook. With
+# ARGV[3] = '1' (a miss), a value stored since the caller's GET is returned
 # instead of a lease: a reader that saw the miss just before another loader
 # stored must not load a second time.
 ACQUIRE_LEASE = """
-local fence = redis.call('GET', KEYS[2]) or '0'
+local fence = redis.call('GET', KEYS[2])
+if not fence then
+  fence = ARGV[4]
+  redis.call('SET', KEYS[2], fence, 'PX', ARGV[5])
+end
 if ARGV[3] == '1' then
   local value = redis.call('GET', KEYS[3])
   if value then return {2, fence, value} end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, fence, false} end
 return {0, fence, false}
+"""
+
+# Release a lease only if we still own it: after our lease expired, another
+# process may hold a new one, which must not be deleted.
+RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 # Bump a generation to max(current + 1, ARGV[1]), ARGV[1] being the clock in
@@ -82,13 +97,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', generation), 'PX', ARGV[2])
 return string.format('%.0f', generation)
 """
 
-# Release a lease only if we still own it: after our lease expired, another
-# process may hold a new one, which must not be deleted.
-RELEASE_LEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
 
 def new_fence_token() -> str:
     """A fence value never used before: an invalidation sets it, a store compares with it."""
@@ -96,7 +104,7 @@ def new_fence_token() -> str:
 
 
 class RedisTier:
-    """Wire-level L2 operations. `client_factory` returns a redis-py client."""
+    """Wire-level L2 operations over one redis-py client."""
 
     def __init__(
         self,
@@ -110,12 +118,11 @@ class RedisTier:
         self.breaker = breaker
         self.fence_ttl_ms = fence_ttl_ms
         self.on_error = on_error
-        # Set when this process may have missed invalidations (Redis or the
-        # broadcast link was lost). Until `recover` has run, L2 is not read:
-        # it may hold values whose invalidation never reached it.
-        self.needs_recovery = False
-        self.recover: Callable[[Callable[..., None]], None] = lambda apply: None
-        self._recover_lock = threading.Lock()
+        # Called before every command; raises L2Unavailable when L2 must not be used yet.
+        self.guard: Callable[[], None] = lambda: None
+        # Called after a command failed for want of the server (the layer marks that
+        # invalidations may have been missed).
+        self.on_unavailable: Callable[[], None] = lambda: None
         self._scripts: dict[str, Any] = {}
 
     @property
@@ -129,57 +136,48 @@ class RedisTier:
             script = self._scripts[source] = self.client.register_script(source)
         return script
 
-    def call(self, op: str, fn: Callable[[Any], Any]) -> Any:
-        """Run `fn(client)` behind the breaker; any Redis error becomes L2Unavailable."""
+    def call(self, op: str, fn: Callable[[Any], Any], *, guarded: bool = True) -> Any:
+        """Run `fn(client)` behind the breaker (and the guard). An error of the server or
+        the network becomes L2Unavailable; any other error is a bug and propagates."""
+        if guarded:  # first: the guard's own commands take the breaker's half-open probe
+            self.guard()
         if not self.breaker.allow():
             raise L2Unavailable(f"{op}: circuit open")
         try:
-            client = self.client
-            if self.needs_recovery:
-                self._run_recovery(client)
-            result = fn(client)
-        except ResponseError:
-            # Redis answered: the command was wrong (e.g. INCR of a non-integer), the server is fine.
-            self.breaker.record_success()
-            raise
-        except (RedisError, RedisClusterException) as exc:
-            self._failed(op)
+            result = fn(self.client)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self.breaker.record_failure()
+            self.on_error(op)
+            self.on_unavailable()
             raise L2Unavailable(f"{op}: {exc}") from exc
         self.breaker.record_success()
         return result
-
-    def _failed(self, op: str) -> None:
-        self.breaker.record_failure()
-        self.needs_recovery = True
-        self.on_error(op)
-
-    def _run_recovery(self, client) -> None:
-        """Replay the invalidations that may have been missed, before L2 is used again."""
-        with self._recover_lock:
-            if not self.needs_recovery:
-                return
-            try:
-                self.recover(lambda keys, gen_keys, channel, message: self._invalidate_with(
-                    client, keys, gen_keys, channel, message))
-            except (RedisError, RedisClusterException):
-                raise
-            except Exception as exc:  # the outbox's database is unreachable: L2 stays unsafe
-                logger.warning("cache recovery failed, serving from the database: %s", exc)
-                self._failed("recover")
-                raise L2Unavailable(f"recover: {exc}") from exc
-            self.needs_recovery = False
 
     # Reads -----------------------------------------------------------------
 
     def get(self, key: str) -> bytes | None:
         return self.call("get", lambda c: c.get(key))
 
-    def peek(self, key: str) -> tuple[bytes | None, bytes, bool]:
-        """Value, fence and whether a lease is held, read together: a waiter that saw
-        "no value" and then, in a second read, "no lease" could miss a value stored
-        in between."""
-        value, fence, lease = self.call("get", lambda c: c.mget(key, fence_key(key), lease_key(key)))
-        return value, fence or b"0", lease is not None
+    def peek(self, key: str) -> tuple[bytes | None, bool]:
+        """Value and whether a lease is held, read together: a waiter that saw "no value"
+        and then, in a second read, "no lease" could miss a value stored in between."""
+        value, lease = self.call("get", lambda c: c.mget(key, lease_key(key)))
+        return value, lease is not None
+
+    def fences(self, keys: list[str]) -> list[bytes]:
+        """The fences of many keys, creating the missing ones (read before a load).
+        A pipeline: the keys may live in different cluster slots."""
+        token = new_fence_token()
+
+        def run(client):
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.set(fence_key(key), token, nx=True, get=True, px=self.fence_ttl_ms)
+            return pipe.execute()
+
+        return [old if old is not None else token.encode() for old in self.call("fences", run)]
 
     # Writes ----------------------------------------------------------------
 
@@ -193,19 +191,8 @@ class RedisTier:
         keys, args = [key, fence_key(key), lease_key(key)], [fence, value, ttl_ms, release_lease or ""]
         return bool(self.call("set", lambda c: script(keys=keys, args=args, client=c)))
 
-    def fences(self, keys: list[str]) -> list[bytes]:
-        """The fences of many keys (a pipeline: the keys may live in different cluster slots)."""
-        def run(client):
-            pipe = client.pipeline(transaction=False)
-            for key in keys:
-                pipe.get(fence_key(key))
-            return pipe.execute()
-
-        return [fence or b"0" for fence in self.call("fences", run)]
-
     def set_many_if_fence(self, entries: list[tuple[str, bytes, int, bytes]]) -> int:
-        """SET_IF_FENCE for many (key, value, ttl_ms, fence) entries; returns how many were stored.
-        A cluster pipeline runs no script, so there they go one by one."""
+        """SET_IF_FENCE for many (key, value, ttl_ms, fence) entries; returns how many were stored."""
         script = self.script(SET_IF_FENCE)
 
         def run(client):
@@ -224,29 +211,27 @@ class RedisTier:
         args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), new_fence_token()]
         return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
 
-    def invalidate(self, keys: Iterable[str], *, generation_keys: Iterable[str] = (), channel: str = "",
-                   message: bytes = b"") -> None:
-        """Drop `keys` (fenced) and bump `generation_keys` in one pipeline, then broadcast `message`."""
-        self.call("invalidate", lambda c: self._invalidate_with(c, keys, generation_keys, channel, message))
+    def invalidate(self, keys: Iterable[str], generation_keys: Iterable[str] = (), *, guarded: bool = True) -> None:
+        """Drop `keys` (fenced) and bump `generation_keys`. `guarded=False` is for the
+        replay of the outbox itself, which is what the guard waits for."""
+        self.call("invalidate", lambda c: self._invalidate_with(c, list(keys), list(generation_keys)),
+                  guarded=guarded)
 
-    def _invalidate_with(self, client, keys, generation_keys, channel: str, message: bytes) -> None:
-        # Move the fence to a fresh token, then drop the value. No script needed
-        # (and a cluster pipeline runs none): a store that runs after the SET is
-        # refused by SET_IF_FENCE, one that ran before it is removed by the UNLINK.
-        # A token, not a counter: whatever the key held before, the SET succeeds.
-        # The fence outlives any load in flight.
+    def _invalidate_with(self, client, keys: list[str], generation_keys: list[str]) -> None:
+        # Replace the fence, then drop the value. No script needed (and a cluster
+        # pipeline runs none): a store that runs after the SET is refused by
+        # SET_IF_FENCE, one that ran before it is removed by the UNLINK. A token, not
+        # a counter: whatever the key held before, the SET succeeds. The UNLINK goes
+        # first: on a full server (OOM) it still frees the value when the SET fails.
         token = new_fence_token()
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.set(fence_key(key), token, px=self.fence_ttl_ms)
-            pipe.unlink(key)
-        pipe.execute()
+        if keys:
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.unlink(key)
+                pipe.set(fence_key(key), token, px=self.fence_ttl_ms)
+            pipe.execute()
         for gen_key in generation_keys:
             self._bump_generation_with(client, gen_key)
-        if channel:
-            # Broadcast only once Redis has dropped the keys (and outside the
-            # pipeline: a cluster pipeline refuses PUBLISH).
-            client.publish(channel, message)
 
     def bump_generation(self, gen_key: str) -> int:
         """Move a generation past its current value and the clock; returns the new one."""
@@ -256,8 +241,8 @@ class RedisTier:
         script = self.script(BUMP_GENERATION)
         return int(script(keys=[gen_key], args=[int(time.time() * 1_000_000), self.fence_ttl_ms], client=client))
 
-    def publish(self, channel: str, message: bytes) -> None:
-        self.call("publish", lambda c: c.publish(channel, message))
+    def publish(self, channel: str, message: bytes, *, guarded: bool = True) -> None:
+        self.call("publish", lambda c: c.publish(channel, message), guarded=guarded)
 
     # Leases (single flight across processes) --------------------------------
 
@@ -269,7 +254,8 @@ class RedisTier:
         Redis is returned instead (and no lease is taken).
         """
         script = self.script(ACQUIRE_LEASE)
-        keys, args = [lease_key(key), fence_key(key), key], [token, ttl_ms, "1" if unless_stored else "0"]
+        keys = [lease_key(key), fence_key(key), key]
+        args = [token, ttl_ms, "1" if unless_stored else "0", new_fence_token(), self.fence_ttl_ms]
         outcome, fence, value = self.call("lease", lambda c: script(keys=keys, args=args, client=c))
         fence = fence if isinstance(fence, bytes) else str(fence).encode()
         return outcome == 1, fence, value if outcome == 2 else None

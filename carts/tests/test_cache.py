@@ -4,7 +4,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 import caching
-from caching.layer import get_layer
+from caching.handler import get_layer
 from carts.cache import cart_cache_id
 from carts.selectors import CartOwner
 from conftest import SESSION_CHECK_QUERIES, checkout

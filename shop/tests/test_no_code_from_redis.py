@@ -3,9 +3,10 @@ import os
 import pickle
 
 import pytest
+from django.core.cache import caches
 from django_redis import get_redis_connection
 
-from caching.layer import get_layer
+from caching.handler import get_layer
 from caching.metrics import snapshot
 from conftest import PASSWORD, checkout
 
@@ -48,16 +49,17 @@ def test_a_crafted_pickle_under_every_key_runs_nothing_and_every_read_is_a_miss(
     for url in urls:  # each is served from the cache now
         assert api_client.get(url).get("X-Cache", "HIT") != "MISS", url
 
-    redis = get_redis_connection("default")
-    keys = [key.decode() for key in redis.scan_iter("shop:*")]
-    families = {_family(key) for key in keys}
+    # The cache's Redis, and the store's (sessions), which may be another server.
+    servers = [get_redis_connection("default"), caches["sessions"].tier.client]
+    keys = [(server, key.decode()) for server in servers for key in server.scan_iter("shop:*")]
+    families = {_family(key) for _, key in keys}
     assert {"product", "listing", "search", "categories", "category_slug", "cart", "profile", "order_history",
             "order", "session", "gen", "fence", "dv", "throttle"} <= families, families
 
     marker = tmp_path / "ran"
     crafted = pickle.dumps(_RunsCode(marker))
-    for key in keys:
-        redis.set(key, crafted, keepttl=True)
+    for server, key in keys:
+        server.set(key, crafted, keepttl=True)
     get_layer().l1.clear()  # this process's copies would otherwise answer without reading Redis
     undecodable_before = sum(snapshot()["undecodable"].values())
 

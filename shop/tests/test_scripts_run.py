@@ -59,9 +59,10 @@ def get_json(url: str) -> dict:
 @pytest.fixture
 def make_run(data_dir):  # noqa: F811
     """scripts/run.sh in a session of its own (as a terminal would run it), and its ports."""
-    port, redis_port = free_port(), free_port()
+    port, redis_port, store_port = free_port(), free_port(), free_port()
     env = script_env(
-        data_dir, PORT=str(port), REDIS_PORT=str(redis_port), DEMO_PRODUCTS="20", DEMO_CATEGORIES="2",
+        data_dir, PORT=str(port), REDIS_PORT=str(redis_port), REDIS_STORE_PORT=str(store_port),
+        DEMO_PRODUCTS="20", DEMO_CATEGORIES="2",
         WEB_CONCURRENCY="1", CELERY_CONCURRENCY="1", SECRET_KEY="test-only-run-secret",
         # The settings keep SQLite under the checkout's .data/; this run's goes in its own folder.
         DATABASE_URL=f"sqlite:///{data_dir}/db.sqlite3",
@@ -81,7 +82,7 @@ def make_run(data_dir):  # noqa: F811
                     pytest.fail(f"make run did not serve: {(data_dir.parent / 'run.log').read_text()[-3000:]}")
                 time.sleep(0.2)
         tree = descendants(process.pid)
-        yield process, port, redis_port
+        yield process, port, redis_port, store_port
     finally:
         # Whatever the test did: nothing it started outlives it.
         tree |= descendants(process.pid)
@@ -96,8 +97,9 @@ def make_run(data_dir):  # noqa: F811
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_started(make_run, data_dir, how):  # noqa: F811
-    process, port, redis_port = make_run
+    process, port, redis_port, store_port = make_run
     password = (data_dir / f"redis-{redis_port}" / "password").read_text().strip()
+    store_password = (data_dir / f"redis-{store_port}" / "password").read_text().strip()
 
     # The app reaches the Redis it started, with the password.
     assert get_json(f"http://127.0.0.1:{port}/readyz")["status"] == "ok"
@@ -108,13 +110,18 @@ def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_sta
     assert mode(data_dir) == 0o755  # MariaDB, running as mysql, passes through it
     written = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
     assert written["REDIS_URL"] == f"redis://:{password}@127.0.0.1:{redis_port}/0"
-    assert written["CELERY_BROKER_URL"] == f"redis://:{password}@127.0.0.1:{redis_port}/1"
-    assert written["CELERY_RESULT_BACKEND"] == f"redis://:{password}@127.0.0.1:{redis_port}/2"
+    # Sessions and the broker on the store, which never evicts.
+    assert written["REDIS_STORE_URL"] == f"redis://:{store_password}@127.0.0.1:{store_port}/0"
+    assert written["CELERY_BROKER_URL"] == f"redis://:{store_password}@127.0.0.1:{store_port}/1"
+    assert written["CELERY_RESULT_BACKEND"] == f"redis://:{store_password}@127.0.0.1:{store_port}/2"
+    assert redis_client(store_port, store_password).config_get("maxmemory-policy") == {
+        "maxmemory-policy": "noeviction"}
+    assert redis_client(redis_port, password).config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
     assert written["DATABASE_URL"] == f"sqlite:///{data_dir}/db.sqlite3"  # given, so written
 
     tree = descendants(process.pid)
-    redis_pid = int((data_dir / f"redis-{redis_port}" / "redis.pid").read_text())
-    assert alive(redis_pid)
+    redis_pids = {int((data_dir / f"redis-{p}" / "redis.pid").read_text()) for p in (redis_port, store_port)}
+    assert all(alive(pid) for pid in redis_pids)
     assert len(tree) >= 6, tree  # honcho, gunicorn and its worker, the Celery worker and beat
 
     if how == "ctrl-c":
@@ -124,8 +131,8 @@ def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_sta
     process.wait(EXIT_SECONDS)
 
     deadline = time.monotonic() + 5
-    while [pid for pid in tree | {redis_pid} if alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in tree | redis_pids if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [pid for pid in tree | {redis_pid} if alive(pid)] == []
+    assert [pid for pid in tree | redis_pids if alive(pid)] == []
     with pytest.raises(redis.ConnectionError):
         redis_client(redis_port, password).ping()
