@@ -39,6 +39,18 @@ def test_compose_redis_requires_a_password_that_every_app_url_carries():
 
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
-        for variable, db in (("REDIS_URL", 0), ("CELERY_BROKER_URL", 1), ("CELERY_RESULT_BACKEND", 2)):
-            assert environment[variable] == f"redis://:{password}@redis:6379/{db}", (name, variable)
+        assert environment["REDIS_URL"] == f"redis://:{password}@redis:6379/0", name
+        for variable, db in (("REDIS_STORE_URL", 0), ("CELERY_BROKER_URL", 1), ("CELERY_RESULT_BACKEND", 2)):
+            assert environment[variable] == f"redis://:{password}@redis-store:6379/{db}", (name, variable)
     assert "redis://redis" not in (ROOT / "docker-compose.yml").read_text()  # no URL without the password
+
+
+def test_compose_keeps_sessions_and_the_broker_on_a_redis_that_never_evicts():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    cache, store = services["redis"]["command"], services["redis-store"]["command"]
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert store[store.index("--maxmemory-policy") + 1] == "noeviction"
+    assert store[store.index("--requirepass") + 1] == "${REDIS_PASSWORD:?set REDIS_PASSWORD}"
+    assert "test" in services["redis-store"]["healthcheck"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["redis-store"]["condition"] == "service_healthy"
