@@ -5,20 +5,16 @@ once (O(1), no SCAN, no DEL); the old entries expire by their TTL. A reader
 that loaded under the old generation stores under the old generation, where
 nobody looks any more: this strategy cannot install a stale value.
 
-Generations only go up (a bump is max(current + 1, the clock in microseconds)),
-live in Redis with a TTL far longer than any entry's, and are kept in L1 like
-any value, dropped there by the broadcast of their bump.
+Generations only go up (a bump is max(current + 1, the clock in microseconds);
+a lost or foreign one is replaced by the clock, never by 0), live in Redis with
+a TTL far longer than any entry's, and are kept in L1 like any value, dropped
+there by the broadcast of their bump.
 """
 from __future__ import annotations
 
-import logging
-
 from .. import keys
 from ..conf import settings
-from ..metrics import count_undecodable
 from .cache_aside import CacheAside
-
-logger = logging.getLogger(__name__)
 
 
 class Generational(CacheAside):
@@ -32,15 +28,7 @@ class Generational(CacheAside):
         if entry is not None:
             return entry.value
         epoch = self.l1.epoch()
-        raw = self.tier.call("generation", lambda c: c.get(gen_key))
-        try:
-            generation = int(raw or 0)
-        except ValueError:
-            # Not written by us: a generation never used before replaces it (entries stored
-            # under whatever it held are unreachable from now on).
-            count_undecodable("generation")
-            logger.warning("generation key %s held a value that is not a number: moved on", gen_key)
-            generation = self.tier.bump_generation(gen_key)
+        generation = self.tier.generation(gen_key)
         self.l1.set(gen_key, generation, ttl=settings.L1_TTL, size=16, read_epoch=epoch)
         return generation
 

@@ -12,18 +12,23 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(*args: str) -> subprocess.Popen:
+def worker_env(**extra: str) -> dict:
+    """The environment of a process that works on this test's database (and `extra`)."""
     settings = connection.settings_dict
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shop.settings_test",
         # The test database pytest-django created, not the development one.
         "DATABASE_URL": f"mysql://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}"
         f"/{settings['NAME']}",
+        **extra,
     }
+
+
+def start_worker(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "caching.tests.workers", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=worker_env(**(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 

@@ -80,17 +80,27 @@ def test_generational_bump_makes_the_whole_namespace_unreachable_in_one_step(mak
     for query in ("a", "b", "c"):
         caching.get_or_load("finder", query)
     gen_key = generation_key("shop", "catalog")
-    assert int(redis(layer).get(gen_key) or 0) == 0
+    first = int(redis(layer).get(gen_key))  # started from the clock by the first read
     caching.bump("catalog")
-    first = int(redis(layer).get(gen_key))
-    assert first > 0
-    caching.bump("catalog")
-    assert int(redis(layer).get(gen_key)) > first  # generations only go up
+    second = int(redis(layer).get(gen_key))
+    assert second > first  # generations only go up
     # The old entries are still in Redis, untouched (no SCAN/DEL), but nobody reads them.
-    assert redis(layer).exists("shop:finder:v1:g0:{a}")
+    assert redis(layer).exists(f"shop:finder:v1:g{first}:{{a}}")
     for query in ("a", "b", "c"):
         assert caching.fetch("finder", query).status is Status.MISS
     assert loads == ["a", "b", "c", "a", "b", "c"]
+
+
+def test_a_lost_generation_starts_over_from_the_clock_never_from_an_old_value(make_data_type, layer):
+    make_data_type(name="finder", strategy="generational", namespace="catalog", levels=("l2",),
+                   loader=lambda query: f"results for {query}")
+    caching.get_or_load("finder", "a")
+    gen_key = generation_key("shop", "catalog")
+    before = int(redis(layer).get(gen_key))
+    redis(layer).delete(gen_key)  # as an eviction would
+    layer.l1.clear()
+    assert caching.fetch("finder", "a").status is Status.MISS  # the old entry is not reachable
+    assert int(redis(layer).get(gen_key)) > before
 
 
 def test_generational_type_is_bumped_by_any_change_of_its_models(make_data_type, layer):

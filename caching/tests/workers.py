@@ -13,7 +13,7 @@ import threading
 import time
 
 
-def _setup():
+def _setup(wait_for_link: bool = True):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings_test")
     import django
 
@@ -30,7 +30,8 @@ def _setup():
                       invalidated_by=(ModelRule(Widget, ids=lambda w, previous: [w.pk]),)))
     layer = get_layer()
     layer.bus.ensure_started()
-    layer.bus.connected.wait(5)
+    if wait_for_link:
+        layer.bus.connected.wait(5)
     return layer
 
 
@@ -100,6 +101,44 @@ def stampede(threads: str, start_at: str, counter_key: str) -> None:
           flush=True)
 
 
+def observe(widget_id: str, seconds: str) -> None:
+    """Read the widget in a loop for `seconds`; report each price seen with the wall-clock
+    time it was first served, so the test can say what was served after a moment."""
+    import caching
+
+    _setup()
+    print(json.dumps({"ready": True}), flush=True)
+    deadline = time.monotonic() + float(seconds)
+    seen, last, errors = [], None, 0
+    while time.monotonic() < deadline:
+        try:
+            price = caching.get_or_load("widget", int(widget_id))["price"]
+        except Exception:  # a 5xx in a server: counted, the test wants none
+            errors += 1
+            continue
+        if price != last:
+            seen.append([time.time(), price])
+            last = price
+        time.sleep(0.002)
+    print(json.dumps({"seen": seen, "errors": errors}), flush=True)
+
+
+def write_and_exit(widget_id: str, price: str) -> None:
+    """Change the widget's price through the ORM (its invalidation follows the commit), and exit."""
+    _setup(wait_for_link=False)
+    from django.db import transaction
+
+    from caching.models import PendingInvalidation
+    from caching.tests.testapp.models import Widget
+
+    with transaction.atomic():
+        widget = Widget.objects.get(pk=int(widget_id))
+        widget.price = int(price)
+        widget.save()
+    print(json.dumps({"pending": PendingInvalidation.objects.count()}), flush=True)
+
+
 if __name__ == "__main__":
     role, *args = sys.argv[1:]
-    {"reader": reader, "watch": watch, "stampede": stampede}[role](*args)
+    {"reader": reader, "watch": watch, "stampede": stampede, "observe": observe,
+     "write_and_exit": write_and_exit}[role](*args)

@@ -98,6 +98,17 @@ return string.format('%.0f', generation)
 """
 
 
+# Read a generation; when it is missing (evicted, expired) or not a number, start a
+# new one from the clock (ARGV[1], microseconds). Never 0 again: after a lost key,
+# readers must not fall back to a generation whose entries may still be stored.
+READ_GENERATION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '')
+if current then return string.format('%.0f', current) end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+"""
+
+
 def new_fence_token() -> str:
     """A fence value never used before: an invalidation sets it, a store compares with it."""
     return uuid.uuid4().hex
@@ -232,6 +243,13 @@ class RedisTier:
             pipe.execute()
         for gen_key in generation_keys:
             self._bump_generation_with(client, gen_key)
+
+    def generation(self, gen_key: str) -> int:
+        """The current generation of `gen_key`, a new one from the clock when it is lost."""
+        script = self.script(READ_GENERATION)
+        now_us = int(time.time() * 1_000_000)
+        return int(self.call("generation", lambda c: script(keys=[gen_key], args=[now_us, self.fence_ttl_ms],
+                                                            client=c)))
 
     def bump_generation(self, gen_key: str) -> int:
         """Move a generation past its current value and the clock; returns the new one."""
