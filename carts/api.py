@@ -9,6 +9,7 @@ import caching
 from shop.api.headers import PrivateNoStoreMixin
 from shop.api.http_cache import PRIVATE, cached_json_response
 from shop.api.ids import checked_path_id
+from shop.exceptions import NotFound
 
 from . import services
 from .cache import cart_cache_id
@@ -28,6 +29,16 @@ def request_owner(request, *, create_session: bool = False) -> CartOwner:
     return CartOwner(session_key=session.session_key)
 
 
+def _cart_owner(request) -> CartOwner:
+    """The owner of an existing cart, for a write that needs one. A visitor without a session
+    has no cart, and the services must never be handed an owner without a key (a lookup
+    by a missing session key would match the rows whose key is NULL: users' carts)."""
+    owner = request_owner(request)
+    if not owner.is_known:
+        raise NotFound("This product is not in the cart.")
+    return owner
+
+
 def _validated(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -45,7 +56,9 @@ class CartView(PrivateNoStoreMixin, APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request):
-        services.cart_clear(owner=request_owner(request))
+        owner = request_owner(request)
+        if owner.is_known:  # no session: no cart, nothing to clear
+            services.cart_clear(owner=owner)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -61,11 +74,12 @@ class CartItemView(PrivateNoStoreMixin, APIView):
     @extend_schema(request=CartItemUpdateInput, responses=dict)
     def patch(self, request, product_id: int):
         data = _validated(CartItemUpdateInput, request)
-        cart = services.cart_set_item_quantity(owner=request_owner(request),
-                                               product_id=checked_path_id(product_id, "product_id"), **data)
+        product_id = checked_path_id(product_id, "product_id")
+        cart = services.cart_set_item_quantity(owner=_cart_owner(request), product_id=product_id, **data)
         return Response(cart_snapshot(cart=cart))
 
     @extend_schema(responses={204: None})
     def delete(self, request, product_id: int):
-        services.cart_remove_item(owner=request_owner(request), product_id=checked_path_id(product_id, "product_id"))
+        product_id = checked_path_id(product_id, "product_id")
+        services.cart_remove_item(owner=_cart_owner(request), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
