@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from profiles.serializers import AddressSerializer
+from shop.api.bodies import StrictJSONTypes
 
 from .models import Order, OrderItem
 
@@ -19,7 +20,7 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "item_count", "total", "shipping_address", "created_at", "items"]
 
 
-class CheckoutInput(serializers.Serializer):
+class CheckoutInput(StrictJSONTypes, serializers.Serializer):
     cart_version = serializers.IntegerField(
         min_value=0, max_value=2**63 - 1,
         help_text="The cart `version` the user saw and confirmed; a checkout of any other version is a 409.")

@@ -1,10 +1,12 @@
 """Profile shapes, with addresses and preferences validated field by field."""
 from rest_framework import serializers
 
+from shop.api.bodies import StrictJSONTypes
+
 from .models import Profile
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(StrictJSONTypes, serializers.Serializer):
     label = serializers.CharField(max_length=40, required=False, allow_blank=True)
     name = serializers.CharField(max_length=100)
     line1 = serializers.CharField(max_length=200)
@@ -14,13 +16,13 @@ class AddressSerializer(serializers.Serializer):
     country = serializers.RegexField(r"^[A-Z]{2}$", help_text="ISO 3166-1 alpha-2 code, e.g. FR")
 
 
-class PreferencesSerializer(serializers.Serializer):
+class PreferencesSerializer(StrictJSONTypes, serializers.Serializer):
     newsletter = serializers.BooleanField(required=False)
     currency = serializers.ChoiceField(choices=["EUR", "USD", "GBP"], required=False)
     language = serializers.ChoiceField(choices=["en", "fr", "de", "es"], required=False)
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(StrictJSONTypes, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     addresses = AddressSerializer(many=True, required=False, max_length=10)

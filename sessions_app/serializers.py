@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
+from shop.api.bodies import StrictJSONTypes
 
-class LoginInput(serializers.Serializer):
+
+class LoginInput(StrictJSONTypes, serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
