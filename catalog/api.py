@@ -3,6 +3,7 @@
 These views are public: they never read the session (no `Vary: Cookie`, no
 database query for the user), so a hit costs no database query at all.
 """
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
@@ -11,9 +12,16 @@ from shop.api.http_cache import CachePolicy, cached_json_response
 from shop.api.ids import checked_path_id
 from shop.api.links import public_url
 from shop.api.params import validate_query
+from shop.api.schema import api_operation, id_parameter
 
 from . import payloads
-from .serializers import ProductListParams, SearchParams
+from .serializers import (
+    PRODUCT_PAGE,
+    CategorySerializer,
+    ProductDetailSerializer,
+    ProductListParams,
+    SearchParams,
+)
 
 PRODUCT_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
 LISTING_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
@@ -39,7 +47,20 @@ def _category_filter(params: dict) -> tuple[int, str] | None:
     return category_id, slug
 
 
+LISTING_ERRORS = {
+    400: "Invalid input: a query value out of its bounds, `min_price` above `max_price`, or an unknown "
+         "`category` slug (`invalid`, `details` names the parameter).",
+    404: "`page` is past the last page (`not_found`).",
+}
+PRODUCT_LINKS = {"GetProduct": ("products_retrieve", {"id": "$response.body#/results/0/id"})}
+SLUG = OpenApiParameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, OpenApiParameter.PATH,
+                        description="The category's slug; its subcategories' products are included.")
+
+
 class ProductDetailView(PublicCachedView):
+    @api_operation(ok={200: ProductDetailSerializer}, errors=[404], cached=True,
+                   operation_id="products_retrieve", parameters=[id_parameter("id", "The product's id.")],
+                   descriptions={404: "No active product with this id (`not_found`)."})
     def get(self, request, pk: int):
         result = caching.fetch("product", checked_path_id(pk))
         if not result.value:
@@ -48,6 +69,8 @@ class ProductDetailView(PublicCachedView):
 
 
 class ProductListView(PublicCachedView):
+    @api_operation(ok={200: PRODUCT_PAGE}, errors=[404], descriptions=LISTING_ERRORS, cached=True,
+                   operation_id="products_list", parameters=[ProductListParams], links={200: PRODUCT_LINKS})
     def get(self, request):
         validated = validate_query(ProductListParams, request)
         params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),
@@ -57,6 +80,11 @@ class ProductListView(PublicCachedView):
 
 
 class CategoryProductListView(PublicCachedView):
+    @api_operation(ok={200: PRODUCT_PAGE}, errors=[404], cached=True, operation_id="categories_products_list",
+                   parameters=[SLUG, ProductListParams],
+                   descriptions={**LISTING_ERRORS,
+                                 404: "No active category with this slug, or `page` is past the last page "
+                                      "(`not_found`)."})
     def get(self, request, slug: str):
         validated = validate_query(ProductListParams, request)
         category_id = caching.get_or_load("category_slug", slug)
@@ -68,12 +96,20 @@ class CategoryProductListView(PublicCachedView):
 
 
 class CategoryListView(PublicCachedView):
+    @api_operation(ok={200: CategorySerializer(many=True)}, cached=True, links={200: {
+        "CategoryProducts": ("categories_products_list", {"slug": "$response.body#/0/slug"})}})
     def get(self, request):
         result = caching.fetch("categories", "all")
         return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
 
 
 class SearchView(PublicCachedView):
+    @api_operation(ok={200: PRODUCT_PAGE}, errors=[404], cached=True, operation_id="search_list",
+                   parameters=[SearchParams],
+                   descriptions={**LISTING_ERRORS,
+                                 400: "Invalid input: no `q`, a `q` without a searchable word, a query value "
+                                      "out of its bounds, `min_price` above `max_price`, or an unknown `category` "
+                                      "slug (`invalid`, `details` names the parameter)."})
     def get(self, request):
         validated = validate_query(SearchParams, request)
         params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),

@@ -1,5 +1,4 @@
 """The logged-in user's profile."""
-from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +6,7 @@ from rest_framework.views import APIView
 import caching
 from shop.api.headers import PrivateNoStoreMixin
 from shop.api.http_cache import PRIVATE, cached_json_response
+from shop.api.schema import api_operation
 
 from .serializers import ProfileSerializer
 from .services import profile_update
@@ -15,12 +15,12 @@ from .services import profile_update
 class ProfileView(PrivateNoStoreMixin, APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ProfileSerializer)
+    @api_operation(ok={200: ProfileSerializer}, errors=[403], cached=True)
     def get(self, request):
         result = caching.fetch("profile", request.user.pk)
         return cached_json_response(request, result.value, status=result.status, policy=PRIVATE)
 
-    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
+    @api_operation(request=ProfileSerializer, ok={200: ProfileSerializer}, errors=[403, 415])
     def patch(self, request):
         # Not partial: every field is optional already, and a partial serializer
         # would also skip the required fields of each nested address.

@@ -24,11 +24,13 @@ class PreferencesSerializer(StrictJSONTypes, serializers.Serializer):
 
 class ProfileSerializer(StrictJSONTypes, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    # Not an EmailField: Django's users may have no email (an empty string).
+    email = serializers.CharField(source="user.email", read_only=True)
     addresses = AddressSerializer(many=True, required=False, max_length=10)
     preferences = PreferencesSerializer(required=False)
+    # Null until the profile is first saved: reading a profile never creates it.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Profile
         fields = ["username", "email", "display_name", "addresses", "preferences", "updated_at"]
-        read_only_fields = ["updated_at"]

@@ -1,15 +1,15 @@
 """Login, logout and the current session."""
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop.api.headers import PrivateNoStoreMixin
+from shop.api.schema import api_operation
 
 from . import services
-from .serializers import LoginInput, UserSerializer
+from .serializers import LoginInput, SessionSerializer, UserSerializer
 
 
 def _session_body(request) -> dict:
@@ -28,7 +28,8 @@ def _session_body(request) -> dict:
 
 
 class LoginView(PrivateNoStoreMixin, APIView):
-    @extend_schema(request=LoginInput, responses=dict)
+    @api_operation(request=LoginInput, ok={200: SessionSerializer}, errors=[403, 415, 429],
+                   descriptions={400: "Invalid input, or a wrong username or password (`invalid`)."})
     def post(self, request):
         serializer = LoginInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -37,13 +38,13 @@ class LoginView(PrivateNoStoreMixin, APIView):
 
 
 class LogoutView(PrivateNoStoreMixin, APIView):
-    @extend_schema(request=None, responses={204: None})
+    @api_operation(ok={204: None}, errors=[403])
     def post(self, request):
         services.session_logout(request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SessionView(PrivateNoStoreMixin, APIView):
-    @extend_schema(responses=dict)
+    @api_operation(ok={200: SessionSerializer})
     def get(self, request):
         return Response(_session_body(request))

@@ -14,11 +14,13 @@ def id_field(**kwargs) -> serializers.IntegerField:
 
 
 def page_field() -> serializers.IntegerField:
-    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE,
+                                    help_text="Page number, from 1 (the default); past the last page is a 404.")
 
 
 def page_size_field() -> serializers.IntegerField:
-    return serializers.IntegerField(required=False, min_value=1, max_value=100)
+    return serializers.IntegerField(required=False, min_value=1, max_value=100,
+                                    help_text="Items per page; 20 unless given.")
 
 
 def checked_path_id(value: int, name: str = "id") -> int:
