@@ -82,7 +82,7 @@ class RedisClusterProcesses:
 
     def replica_of_slot_owner(self, key: str) -> int:
         """A replica of the master that owns `key`'s slot."""
-        owner = self._slot_owner(self.node(self.ports[0]).cluster_keyslot(key))
+        owner = self._slot_owner(int(self.node(self.ports[0]).execute_command("CLUSTER", "KEYSLOT", key)))
         for port in self.replica_ports():
             if self.node(port).info("replication")["master_port"] == owner:
                 return port

@@ -69,36 +69,47 @@ def watch(widget_id: str) -> None:
     print(json.dumps({"noticed": noticed, "value": value}), flush=True)
 
 
-def stampede(threads: str, start_at: str, counter_key: str) -> None:
-    """`threads` threads miss one key at `start_at`; the loader counts calls in Redis."""
+def stampede(threads: str, total: str, prefix: str) -> None:
+    """`threads` threads miss one key together with the other processes' threads (`total` in
+    all). The loader counts its calls in Redis and does not return before every caller of
+    every process has started its call, so all of them are in flight at once; each thread
+    reports when it called and when it got the value."""
     import caching
+    from caching import DataType, register
     from caching.handler import redis_client
 
-    layer = _setup()
+    _setup()
     client = redis_client()
+    register(DataType(name="hot", ttl=60, levels=("l1", "l2")))
 
     def slow_loader():
-        client.incr(counter_key)
-        time.sleep(0.3)
+        client.incr(f"{prefix}:loads")
+        deadline = time.monotonic() + 20
+        while int(client.get(f"{prefix}:calling") or 0) < int(total) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.1)  # the last caller to arrive is inside its call by now
         return {"loaded": True}
 
-    results = []
+    calls = []
+    ready = threading.Barrier(int(threads))
 
     def run():
-        time.sleep(max(0.0, float(start_at) - time.time()))
-        results.append(caching.get_or_load("hot", 1, slow_loader))
+        ready.wait()
+        # Every process waits for the others: the stampede starts when all are up.
+        client.incr(f"{prefix}:ready")
+        while int(client.get(f"{prefix}:ready") or 0) < int(total):
+            time.sleep(0.002)
+        called = time.time()
+        client.incr(f"{prefix}:calling")
+        value = caching.get_or_load("hot", 1, slow_loader)
+        calls.append([called, time.time(), value == {"loaded": True}])
 
-    from caching import DataType, register
-
-    register(DataType(name="hot", ttl=60, levels=("l1", "l2")))
     workers = [threading.Thread(target=run) for _ in range(int(threads))]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    assert layer is not None
-    print(json.dumps({"served": len(results), "all_loaded": all(r == {"loaded": True} for r in results)}),
-          flush=True)
+    print(json.dumps({"calls": calls}), flush=True)
 
 
 def observe(widget_id: str, seconds: str) -> None:

@@ -26,9 +26,10 @@ def test_database_url() -> str:
 
 
 class Gunicorn:
-    def __init__(self, *, workers: int = 2, env: dict | None = None):
+    def __init__(self, *, workers: int = 2, env: dict | None = None, args: tuple[str, ...] = ()):
         self.port = free_port()
         self.workers = workers
+        self.args = args
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "shop.settings_test",
@@ -45,7 +46,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--worker-class", "sync", "--no-control-socket",
-             "--log-level", "warning"],
+             "--log-level", "warning", *self.args],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
