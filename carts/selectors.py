@@ -15,8 +15,12 @@ class CartOwner:
     session_key: str | None = None
 
     def lookup(self) -> dict:
+        """The filter of this owner's cart. An owner with neither a user nor a session key
+        has no cart: filtering on session_key=None would match every user's cart."""
         if self.user_id is not None:
             return {"user_id": self.user_id}
+        if not self.session_key:
+            raise ValueError("a cart owner needs a user id or a session key")
         return {"session_key": self.session_key}
 
     @property

@@ -12,11 +12,9 @@ the few documented exceptions there).
 """
 from __future__ import annotations
 
-import collections
 import re
 import subprocess
 import sys
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -82,13 +80,8 @@ def live_shop():
 
     server = Gunicorn(workers=2)
     server.start()
-    # Every 4xx is logged on stderr: read it as it comes so the pipe never fills (a full
-    # pipe would block the workers); the last lines go into a failure message.
-    log: collections.deque[str] = collections.deque(maxlen=200)
-    threading.Thread(target=lambda: log.extend(line.decode(errors="replace") for line in server.process.stderr),
-                     daemon=True).start()
     try:
-        yield server, log
+        yield server
     finally:
         server.stop()
 
@@ -124,9 +117,9 @@ def _schemathesis(url: str, cookies: dict[str, str], *options: str,
     return result, time.monotonic() - started
 
 
-def _assert_clean(result: subprocess.CompletedProcess, log, operations: int) -> None:
+def _assert_clean(result: subprocess.CompletedProcess, server, operations: int) -> None:
     output = result.stdout + result.stderr
-    detail = f"{output[-12000:]}\n--- server log (last lines) ---\n{''.join(log)[-4000:]}"
+    detail = f"{output[-12000:]}\n--- server log (last lines) ---\n{server.log_tail(4000)}"
     assert result.returncode == 0, detail
     tested = re.search(r"Tested:\s+(\d+)", output)
     assert tested and int(tested.group(1)) == operations, detail
@@ -138,7 +131,7 @@ def _summary(result: subprocess.CompletedProcess) -> str:
 
 
 def test_schema_holds_for_anonymous_and_logged_in_clients(live_shop, tmp_path):
-    server, log = live_shop
+    server = live_shop
     # Log in before the anonymous run: its login attempts, all failures from this address,
     # trip the login throttle (documented as 429) for the rest of the window.
     alice = _session(server.url, "alice")
@@ -148,7 +141,7 @@ def test_schema_holds_for_anonymous_and_logged_in_clients(live_shop, tmp_path):
     # Anonymous, with a CSRF token as a browser has: the cart works without logging in,
     # the private operations answer 403.
     result, anonymous_seconds = _schemathesis(server.url, visitor, cwd=tmp_path)
-    _assert_clean(result, log, OPERATIONS)
+    _assert_clean(result, server, OPERATIONS)
     print(_summary(result))
 
     # Logged in. auth/logout/ is left out: it would end the session this run's Cookie
@@ -156,6 +149,6 @@ def test_schema_holds_for_anonymous_and_logged_in_clients(live_shop, tmp_path):
     # covers it.
     result, logged_in_seconds = _schemathesis(server.url, alice, "--exclude-path", "/api/v1/auth/logout/",
                                               cwd=tmp_path)
-    _assert_clean(result, log, OPERATIONS - 1)
+    _assert_clean(result, server, OPERATIONS - 1)
     print(_summary(result))
     print(f"schemathesis: anonymous {anonymous_seconds:.1f} s, logged in {logged_in_seconds:.1f} s")
