@@ -70,6 +70,9 @@ class RedisClusterProcesses:
         for port in self.ports:  # every node's view agrees, replicas included
             self._wait(lambda port=port: self._state_ok(port))
         self._wait(lambda: len(self.replica_ports()) == self.masters * self.replicas)
+        # Replicas in sync with their masters: a manual failover waits for that, and times out without it.
+        for port in self.replica_ports():
+            self._wait(lambda port=port: self.node(port).info("replication")["master_link_status"] == "up")
 
     def _state_ok(self, port: int) -> bool:
         info = self.node(port).execute_command("CLUSTER INFO")

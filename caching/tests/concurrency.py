@@ -1,4 +1,4 @@
-"""A stampede for the tests: many threads miss one key at the same moment."""
+"""Concurrency helpers for the tests: a stampede of threads, and waiting for a condition."""
 from __future__ import annotations
 
 import threading
@@ -30,3 +30,14 @@ def concurrent_misses(data_type: str, item_id: Any, *, clients: int, value: Any)
     for thread in threads:
         thread.join(30)
     return results, len(loads)
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False): for state
+    another process or thread reaches, never to stand in for an ordering."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

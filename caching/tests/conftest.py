@@ -31,6 +31,15 @@ def layer(settings):
     reset_layer()
 
 
+@pytest.fixture
+def private_layer(private_redis, widget_type):
+    """The layer on a redis-server of the test's own (to stop or fault), link up, `widget` registered."""
+    layer = get_layer()
+    layer.bus.ensure_started()
+    assert layer.bus.connected.wait(5)
+    return layer
+
+
 class LoadCounter:
     """A loader that reads a Widget from the database and counts its calls."""
 

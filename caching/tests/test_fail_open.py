@@ -13,50 +13,34 @@ from django.db import transaction
 
 import caching
 from caching import Status
-from caching.handler import get_layer
 from caching.models import PendingInvalidation
-from caching.tests.concurrency import concurrent_misses
+from caching.tests.concurrency import concurrent_misses, wait_for
 from caching.tests.testapp.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def failover_layer(private_redis, widget_type):
-    layer = get_layer()
-    layer.bus.ensure_started()
-    assert layer.bus.connected.wait(5)
-    return layer
 
 
-def _wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def test_reads_are_served_from_the_database_while_redis_is_stopped(failover_layer, private_redis, widget_loader):
+def test_reads_are_served_from_the_database_while_redis_is_stopped(private_layer, private_redis, widget_loader):
     widget = Widget.objects.create(name="bolt", price=1)
     caching.get_or_load("widget", widget.pk)
     private_redis.stop(save=False)
-    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+    assert wait_for(lambda: not private_layer.bus.connected.is_set())
     for _ in range(10):
         result = caching.fetch("widget", widget.pk)
         assert result.value["price"] == 1
         assert result.status is Status.MISS
     # The open breaker refuses at once: no request waits for a socket timeout.
-    assert failover_layer.tier.breaker.state == "open"
-    assert failover_layer.tier.breaker.allow() is False
+    assert private_layer.tier.breaker.state == "open"
+    assert private_layer.tier.breaker.allow() is False
 
 
-def test_no_value_invalidated_during_the_outage_is_served_after_redis_returns(failover_layer, private_redis):
+def test_no_value_invalidated_during_the_outage_is_served_after_redis_returns(private_layer, private_redis):
     widget = Widget.objects.create(name="bolt", price=1)
     assert caching.get_or_load("widget", widget.pk)["price"] == 1
     private_redis.stop(save=True)  # the cached price=1 survives in dump.rdb
-    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+    assert wait_for(lambda: not private_layer.bus.connected.is_set())
 
     with transaction.atomic():  # a write during the outage: its invalidation cannot reach Redis
         widget.price = 2
@@ -65,20 +49,20 @@ def test_no_value_invalidated_during_the_outage_is_served_after_redis_returns(fa
     assert caching.get_or_load("widget", widget.pk)["price"] == 2  # served from the database
 
     private_redis.start()
-    stale = private_redis.client().get(widget_type_key(failover_layer, widget.pk))
+    stale = private_redis.client().get(widget_type_key(private_layer, widget.pk))
     assert stale is not None, "the stale entry should be back in Redis"
     time.sleep(0.35)  # the breaker's reset time
-    assert _wait_for(lambda: caching.get_or_load("widget", widget.pk)["price"] == 2)
+    assert wait_for(lambda: caching.get_or_load("widget", widget.pk)["price"] == 2)
     assert PendingInvalidation.objects.count() == 0
-    assert private_redis.client().get(widget_type_key(failover_layer, widget.pk)) != stale
+    assert private_redis.client().get(widget_type_key(private_layer, widget.pk)) != stale
     for _ in range(3):
         assert caching.get_or_load("widget", widget.pk)["price"] == 2
 
 
-def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(failover_layer, private_redis):
+def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(private_layer, private_redis):
     widget = Widget.objects.create(name="bolt", price=1)
     caching.get_or_load("widget", widget.pk)
-    failover_layer.l1.clear()
+    private_layer.l1.clear()
     stall = threading.Thread(target=lambda: private_redis.client().execute_command("DEBUG", "SLEEP", "1.5"))
     stall.start()
     time.sleep(0.1)
@@ -86,7 +70,7 @@ def test_a_stalled_redis_costs_one_socket_timeout_then_the_breaker_opens(failove
         assert caching.get_or_load("widget", widget.pk)["price"] == 1
     # Every read was answered while Redis was still stalled: none waited for it.
     assert stall.is_alive()
-    assert failover_layer.tier.breaker.state == "open"
+    assert private_layer.tier.breaker.state == "open"
     stall.join()
 
 
@@ -94,9 +78,9 @@ def widget_type_key(layer, widget_id) -> str:
     return layer.registry.get("widget").key(widget_id)
 
 
-def test_concurrent_misses_while_redis_is_down_still_load_once_per_process(failover_layer, private_redis):
+def test_concurrent_misses_while_redis_is_down_still_load_once_per_process(private_layer, private_redis):
     private_redis.stop(save=False)
-    assert _wait_for(lambda: not failover_layer.bus.connected.is_set())
+    assert wait_for(lambda: not private_layer.bus.connected.is_set())
     results, loads = concurrent_misses("widget", 1, clients=50, value="from the database")
     assert results == ["from the database"] * 50
     assert loads == 1

@@ -20,6 +20,7 @@ from caching.coherence import KEYS, encode
 from caching.handler import get_layer, reset_layer
 from caching.models import PendingInvalidation
 from caching.serializers import unpack
+from caching.tests.concurrency import wait_for
 from caching.tests.processes import ROOT, read_json_line, start_worker, worker_env
 from caching.tests.proxy import BlackHoleProxy
 from caching.tests.redis_process import RedisProcess, free_port
@@ -28,21 +29,6 @@ from caching.tests.testapp.models import Widget
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def fault_layer(private_redis, widget_type):
-    layer = get_layer()
-    layer.bus.ensure_started()
-    assert layer.bus.connected.wait(5)
-    return layer
-
-
-def _wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _cached_price(layer, widget_id):
@@ -69,12 +55,12 @@ def _cached_widget(layer, price=1):
 
 
 def _wait_for_link(client) -> None:
-    assert _wait_for(lambda: client.info("replication").get("master_link_status") == "up"), "replication down"
+    assert wait_for(lambda: client.info("replication").get("master_link_status") == "up"), "replication down"
 
 
-def test_a_redis_made_a_read_only_replica_mid_run_gives_no_error_and_nothing_stale(fault_layer, private_redis,
+def test_a_redis_made_a_read_only_replica_mid_run_gives_no_error_and_nothing_stale(private_layer, private_redis,
                                                                                   tmp_path):
-    widget = _cached_widget(fault_layer)
+    widget = _cached_widget(private_layer)
     peer = start_worker("observe", str(widget.pk), "8", env={"CACHING_REDIS_URL": private_redis.url})
     assert read_json_line(peer) == {"ready": True}
 
@@ -97,12 +83,12 @@ def test_a_redis_made_a_read_only_replica_mid_run_gives_no_error_and_nothing_sta
             assert _price(widget.pk) == 2  # from the database: L2 is not read while the outbox waits
         fresh = Widget.objects.create(name="nut", price=7)  # a miss whose lease and store are refused
         assert _price(fresh.pk) == 7
-        assert _cached_price(fault_layer, widget.pk) == 1  # the stale entry is still in Redis
+        assert _cached_price(private_layer, widget.pk) == 1  # the stale entry is still in Redis
     finally:
         a.replicaof("NO", "ONE")
         other.stop(save=False)
-    assert _wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
-    assert _cached_price(fault_layer, widget.pk) in (None, 2)
+    assert wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
+    assert _cached_price(private_layer, widget.pk) in (None, 2)
 
     report = read_json_line(peer, timeout=30)
     peer.wait(10)
@@ -114,19 +100,19 @@ def test_a_redis_made_a_read_only_replica_mid_run_gives_no_error_and_nothing_sta
     assert last_time < written_at + 0.5
 
 
-def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(fault_layer, private_redis, make_data_type):
-    widget = _cached_widget(fault_layer)
+def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(private_layer, private_redis, make_data_type):
+    widget = _cached_widget(private_layer)
     peer = start_worker("observe", str(widget.pk), "6", env={"CACHING_REDIS_URL": private_redis.url})
     assert read_json_line(peer) == {"ready": True}
     make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"v": "db"})
-    assert fault_layer.put("basket", 1, {"v": 1}, version=1)
+    assert private_layer.put("basket", 1, {"v": 1}, version=1)
     redis = private_redis.client()
     redis.config_set("maxmemory-policy", "noeviction")
     redis.config_set("maxmemory", 1)  # every write that needs memory: OOM
     try:
         written_at = _set_price(widget, 2)
         assert _price(widget.pk) == 2
-        assert not fault_layer.put("basket", 1, {"v": 2}, version=2)  # refused: dropped, never left stale
+        assert not private_layer.put("basket", 1, {"v": 2}, version=2)  # refused: dropped, never left stale
         assert caching.get_or_load("basket", 1) == {"v": "db"}
         fresh = Widget.objects.create(name="nut", price=7)
         assert _price(fresh.pk) == 7
@@ -134,8 +120,8 @@ def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(fault_lay
         time.sleep(1)  # the fault lasts: the peer must not wait for its end to stop serving price=1
     finally:
         redis.config_set("maxmemory", 0)
-    assert _wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
-    assert _cached_price(fault_layer, widget.pk) in (None, 2)
+    assert wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
+    assert _cached_price(private_layer, widget.pk) in (None, 2)
     assert caching.get_or_load("basket", 1) == {"v": "db"}
     report = read_json_line(peer, timeout=30)
     peer.wait(10)
@@ -145,16 +131,16 @@ def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(fault_lay
     assert report["seen"][-1][0] < written_at + 0.5
 
 
-def test_a_paused_redis_gives_no_error_and_nothing_stale_after_the_pause(fault_layer, private_redis):
-    widget = _cached_widget(fault_layer)
+def test_a_paused_redis_gives_no_error_and_nothing_stale_after_the_pause(private_layer, private_redis):
+    widget = _cached_widget(private_layer)
     private_redis.client().client_pause(1500, all=False)  # CLIENT PAUSE 1500 WRITE: reads answer, writes wait
     paused_until = time.time() + 1.5
     _set_price(widget, 2)
     assert _price(widget.pk) == 2
     assert time.time() < paused_until  # all of that during the pause
-    assert _wait_for(lambda: time.time() > paused_until + 0.1)
-    assert _wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
-    assert _cached_price(fault_layer, widget.pk) in (None, 2)
+    assert wait_for(lambda: time.time() > paused_until + 0.1)
+    assert wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
+    assert _cached_price(private_layer, widget.pk) in (None, 2)
 
 
 def test_a_black_holed_broadcast_link_turns_l1_off_so_no_stale_l1_value_is_served(private_redis, settings,
@@ -181,7 +167,7 @@ def test_a_black_holed_broadcast_link_turns_l1_off_so_no_stale_l1_value_is_serve
         private_redis.client().delete(key)
         private_redis.client().publish(layer.bus.channel, encode(KEYS, [key]))
         # Within the silence bound the link counts as lost: L1 is flushed and off.
-        assert _wait_for(lambda: not layer.bus.connected.is_set(), timeout=3)
+        assert wait_for(lambda: not layer.bus.connected.is_set(), timeout=3)
         assert not layer.l1.enabled and len(layer.l1) == 0
         result = caching.fetch("widget", widget.pk)  # a read while the link is down
         assert result.value["price"] == 2 and result.status is not Status.HIT_L1
@@ -193,10 +179,10 @@ def test_a_black_holed_broadcast_link_turns_l1_off_so_no_stale_l1_value_is_serve
         reset_layer()
 
 
-def test_an_invalidation_left_by_a_writer_that_exited_during_an_outage_reaches_a_healthy_reader(fault_layer,
+def test_an_invalidation_left_by_a_writer_that_exited_during_an_outage_reaches_a_healthy_reader(private_layer,
                                                                                              private_redis,
                                                                                              tmp_path):
-    widget = _cached_widget(fault_layer)
+    widget = _cached_widget(private_layer)
     assert caching.fetch("widget", widget.pk).status is Status.HIT_L1
     proxy = BlackHoleProxy(private_redis.port)
     proxy.black_hole()  # the writer's Redis is unreachable; ours is fine
@@ -220,16 +206,16 @@ def test_an_invalidation_left_by_a_writer_that_exited_during_an_outage_reaches_a
     try:
         # This process only reads: the drain (in the Celery worker) applies the outbox and
         # broadcasts it, which drops the value from this process's L1 too.
-        assert _wait_for(lambda: _price(widget.pk) == 2, timeout=30), beat.stderr.read1().decode()[-2000:] \
+        assert wait_for(lambda: _price(widget.pk) == 2, timeout=30), beat.stderr.read1().decode()[-2000:] \
             if beat.poll() is not None else "no drain"
         assert not PendingInvalidation.objects.exists()
-        assert not fault_layer.recovery.needed
+        assert not private_layer.recovery.needed
     finally:
         beat.terminate()
         beat.wait(15)
 
 
-def test_forced_eviction_under_load_with_invalidations_in_flight_leaves_nothing_stale(fault_layer, private_redis,
+def test_forced_eviction_under_load_with_invalidations_in_flight_leaves_nothing_stale(private_layer, private_redis,
                                                                                      make_data_type):
     make_data_type(name="finder", strategy="generational", namespace="widgets", levels=("l1", "l2"),
                    loader=lambda q: sorted(Widget.objects.filter(name__startswith=q).values_list("price", flat=True)),
@@ -271,8 +257,8 @@ def test_forced_eviction_under_load_with_invalidations_in_flight_leaves_nothing_
         thread.join(30)
     assert errors == []
     assert redis.info("stats")["evicted_keys"] > 0
-    fault_layer.bus.sync()
+    private_layer.bus.sync()
     for widget in widgets:
         assert _price(widget.pk) == 15
-        assert _cached_price(fault_layer, widget.pk) in (None, 15)
+        assert _cached_price(private_layer, widget.pk) in (None, 15)
     assert caching.get_or_load("finder", "w") == [15] * len(widgets)
