@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
+from caching.backends.redis import reset_levels
 from caching.handler import get_layer
 from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
@@ -24,6 +25,7 @@ def _empty_cache():
     # (a synchronous flush of a large database would outlast the socket timeout).
     get_redis_connection("default").flushdb(asynchronous=True)
     get_layer().l1.clear()
+    reset_levels()
     yield
 
 

@@ -41,11 +41,11 @@ def warm(data_type: str | DataType, item_ids: list[Any], load_many: Callable[[li
     return _layer().warm(data_type, item_ids, load_many)
 
 
-def put(data_type: str | DataType, item_id: Any, value: Any, *, version: int) -> None:
-    """Write-through: store `value` as data version `version` once the transaction commits."""
+def put(data_type: str | DataType, item_id: Any, loader: Callable[[], Any]) -> None:
+    """Write-through: once the transaction commits, store what `loader()` reads then."""
     from django.db import transaction
 
-    transaction.on_commit(lambda: _layer().put(data_type, item_id, value, version=version), robust=True)
+    transaction.on_commit(lambda: _layer().put(data_type, item_id, loader), robust=True)
 
 
 def invalidate(data_type: str | DataType, *item_ids: Any) -> None:

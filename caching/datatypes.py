@@ -53,6 +53,8 @@ class DataType:
     bumps: tuple[str, ...] = ()
     # CDN paths to purge when an id is invalidated.
     cdn_paths: Callable[[Any], Iterable[str]] | None = None
+    # Write-through types: the data version of a value (e.g. the cart's version field).
+    version_of: Callable[[Any], int] | None = None
     metrics: DataTypeMetrics = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +69,8 @@ class DataType:
             raise ValueError(f"{self.name}: unknown serializer {self.serializer!r}")
         if self.strategy == "generational" and not self.namespace:
             self.namespace = self.name
+        if self.strategy == "write_through" and self.version_of is None:
+            raise ValueError(f"{self.name}: a write_through type needs version_of(value) -> data version")
         self.ttl = settings.DEFAULT_TTL if self.ttl is None else self.ttl
         self.jitter = settings.DEFAULT_JITTER if self.jitter is None else self.jitter
         self.stale_ttl = settings.STALE_TTL if self.stale_ttl is None else self.stale_ttl

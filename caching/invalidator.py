@@ -46,12 +46,14 @@ class Recovery:
         self._drain = drain
         self.retry_seconds = retry_seconds
         self.needed = outbox is not None  # another process may have left work while we were away
+        self._requests = 0  # counts require(): a drain clears `needed` only if none came meanwhile
         self._lock = threading.Lock()
         # After a failed drain, requests do not try again (a database query each) before this.
         self._next_attempt = 0.0
 
     def require(self) -> None:
         if self.outbox is not None:
+            self._requests += 1
             self.needed = True
 
     def ensure(self) -> None:
@@ -63,6 +65,7 @@ class Recovery:
         with self._lock:
             if not self.needed:
                 return
+            requests = self._requests
             try:
                 self._drain()
             except Exception as exc:
@@ -72,12 +75,19 @@ class Recovery:
                 # The outbox's database is unreachable: L2 stays unsafe.
                 logger.warning("cache recovery failed, serving from the database: %s", exc)
                 raise L2Unavailable(f"recover: {exc}") from exc
-            self.needed = False
+            # Another thread's invalidation may have failed during the drain, after the
+            # outbox was read: then this process stays unsafe until the next drain.
+            self.needed = self._requests != requests
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()
         self._next_attempt = 0.0
         self.require()
+
+    def reset(self) -> None:
+        """As in a process that just started: drain once before the first L2 command."""
+        self._next_attempt = 0.0
+        self.needed = self.outbox is not None
 
 
 class Invalidator:
@@ -116,16 +126,14 @@ class Invalidator:
     def _after_redis(self, all_keys: list[str]) -> None:
         if self.l1 is not None:
             self.l1.invalidate(all_keys)
-        self._broadcast(encode(KEYS, all_keys))
+        if not self._broadcast(encode(KEYS, all_keys)) and self.outbox is not None:
+            # Redis took it, but the other processes did not hear it: their L1 may keep the
+            # old values. The drain applies it again and broadcasts it.
+            self._record(all_keys, [])
 
     def _defer(self, keys: list[str], generation_keys: list[str], exc: Exception) -> None:
         logger.warning("cache invalidation deferred to the outbox: %s", exc)
-        if self.outbox is not None:
-            try:
-                self.outbox.record(keys, generation_keys)
-            except Exception:  # the database is down too: nothing can keep it; say so loudly
-                logger.error("cache invalidation LOST (Redis and the outbox's database both failed): %d keys, "
-                             "%d generations", len(keys), len(generation_keys), exc_info=True)
+        self._record(keys, generation_keys)
         self.recovery.require()
         if self.l1 is not None:
             self.l1.invalidate(keys + generation_keys)
@@ -134,13 +142,24 @@ class Invalidator:
         # lost their link and do the same by themselves.
         self._broadcast(encode(RECOVER))
 
-    def _broadcast(self, message: bytes) -> None:
-        if not self.channel:
+    def _record(self, keys: list[str], generation_keys: list[str]) -> None:
+        if self.outbox is None:
             return
+        try:
+            self.outbox.record(keys, generation_keys)
+        except Exception:  # the database is down too: nothing can keep it; say so loudly
+            logger.error("cache invalidation LOST (Redis and the outbox's database both failed): %d keys, "
+                         "%d generations", len(keys), len(generation_keys), exc_info=True)
+
+    def _broadcast(self, message: bytes) -> bool:
+        """Publish to every process; False when Redis did not take it."""
+        if not self.channel:
+            return True
         try:
             self.tier.publish(self.channel, message, guarded=False)
         except L2Unavailable:
-            pass  # peers' links are down too: they flushed their L1 and keep it off
+            return False
+        return True
 
     def drain(self) -> int:
         """Apply the outbox to Redis and broadcast it (any process may do it; beat does it
@@ -149,8 +168,12 @@ class Invalidator:
             return 0
 
         def apply(keys: list[str], generation_keys: list[str]) -> None:
+            # Every step must succeed, the broadcast included, or the batch stays for later.
             self.tier.invalidate(keys, generation_keys, guarded=False)
-            self._after_redis(keys + generation_keys)
+            if self.l1 is not None:
+                self.l1.invalidate(keys + generation_keys)
+            if self.channel:
+                self.tier.publish(self.channel, encode(KEYS, keys + generation_keys), guarded=False)
 
         applied = self.outbox.replay(apply)
         if applied:

@@ -86,13 +86,14 @@ class CacheLayer:
 
     # Writes ----------------------------------------------------------------
 
-    def put(self, data_type: str | DataType, item_id: Any, value: Any, *, version: int) -> bool:
-        """Write-through: store `value` (data version `version`) now. Call it after commit."""
+    def put(self, data_type: str | DataType, item_id: Any, loader: Callable[[], Any]) -> bool:
+        """Write-through: store what `loader()` reads now (its data version from
+        `data_type.version_of`). Call it after commit."""
         data_type = self.registry.get(data_type)
         if not settings.ENABLED:
             return False
         self.bus.ensure_started()
-        return self.strategies[data_type.strategy].put(data_type, item_id, value, version=version)
+        return self.strategies[data_type.strategy].put(data_type, item_id, loader)
 
     def invalidation_for(self, data_type: DataType, item_ids: Iterable[Any]) -> tuple[list[str], list[str]]:
         """The keys to drop and the namespaces to bump when `item_ids` of `data_type` change."""
@@ -121,7 +122,14 @@ class CacheLayer:
     # Recovery --------------------------------------------------------------
 
     def _recover_quietly(self) -> None:
+        """The listener's drain after a reconnect: its own database connection, checked first
+        (Django only recycles connections around requests) and closed after."""
+        from django.db import close_old_connections, connection
+
+        close_old_connections()
         try:
             self.recovery.ensure()
         except L2Unavailable:
             pass  # a request will try again
+        finally:
+            connection.close()

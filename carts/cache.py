@@ -49,6 +49,7 @@ CART = register(DataType(
     ttl=3600,
     jitter=0,
     levels=("l2",),  # private: never in a shared entry, and not kept in process memory
+    version_of=lambda snapshot: snapshot["version"],
     invalidated_by=(
         ModelRule(Product, ids=_carts_showing_product, track=PRODUCT_FIELDS_SHOWN),
         ModelRule(Category, ids=_carts_showing_category, track=("is_active",)),

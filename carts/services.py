@@ -12,7 +12,7 @@ from shop.exceptions import Conflict, InvalidRequest, NotFound
 
 from .cache import cart_cache_id
 from .models import Cart, CartItem
-from .selectors import CartOwner, cart_snapshot
+from .selectors import CartOwner, cart_get, cart_snapshot
 
 MAX_QUANTITY_PER_ITEM = 99
 
@@ -35,11 +35,11 @@ def _bump_version(cart: Cart) -> None:
 def cart_write_through(*, owner: CartOwner, cart: Cart | None) -> None:
     """Write the cart's snapshot to the cache once this transaction commits (write-through).
 
-    The snapshot is taken now, inside the transaction, so it is exactly the
-    committed state of `cart.version`; Redis keeps the newest version it has
-    seen, so a late, older snapshot never overwrites a newer one.
+    The snapshot is read after the commit, fenced (caching.strategies.write_through):
+    a product change committed meanwhile cannot leave an older price in the cache, and
+    Redis keeps the newest cart version it has seen.
     """
-    caching.put("cart", cart_cache_id(owner), cart_snapshot(cart=cart), version=cart.version if cart else 0)
+    caching.put("cart", cart_cache_id(owner), lambda: cart_snapshot(cart=cart_get(owner=owner)))
 
 
 def _active_product(product_id: int) -> Product:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import orjson
+from rest_framework.exceptions import NotFound
 
 from shop.api.pages import page_body
 
@@ -76,7 +77,11 @@ def _decimal(value: Decimal | None) -> str | None:
 
 def listing_payload(params: dict) -> bytes:
     """One page of a product listing (or search, when params has "q"), rendered."""
-    category = Category.objects.get(pk=params["category"]) if params["category"] else None
+    category = None
+    if params["category"]:
+        category = Category.objects.filter(pk=params["category"]).first()
+        if category is None:  # deleted since its slug was looked up
+            raise NotFound("No category with this slug.")
     filters = {
         "category": category,
         "min_price": Decimal(params["min_price"]) if params["min_price"] else None,

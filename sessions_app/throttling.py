@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from caching.counters import WindowCounter
 from shop.client_address import client_address
@@ -32,9 +34,8 @@ class LoginThrottle:
         """Count an attempt; TooManyRequests when the username or the address is over its limit."""
         limits = settings.LOGIN_THROTTLE
         window = limits["WINDOW_SECONDS"]
-        # Usernames are hashed into keys: never raw user text in a key.
         attempt = LoginAttempt(
-            username="u-" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32],
+            username=_username_key(username),
             address="a-" + hashlib.sha256(client_address(request).encode()).hexdigest()[:32] if request else "a-none",
         )
         waits = []
@@ -52,6 +53,19 @@ class LoginThrottle:
         """A right password: the username starts over, and the address gets its attempt back."""
         self.counter.reset(attempt.username)
         self.counter.hit(attempt.address, window=settings.LOGIN_THROTTLE["WINDOW_SECONDS"], amount=-1)
+
+
+def _username_key(username: str) -> str:
+    """One counter per account, however its name is spelled: the database's collation decides
+    which spellings log into which user ("ALICE", "alícé"...), so the user it finds is the
+    key. A name of no user is folded (case, accents) and hashed: never raw user text in a key."""
+    user_model = get_user_model()
+    pk = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).values_list(
+        "pk", flat=True).first()
+    if pk is not None:
+        return f"user-{pk}"
+    folded = "".join(c for c in unicodedata.normalize("NFKD", username.strip()) if not unicodedata.combining(c))
+    return "name-" + hashlib.sha256(folded.casefold().encode()).hexdigest()[:32]
 
 
 login_throttle = LoginThrottle()

@@ -4,6 +4,7 @@ Every variable is listed in the README's configuration table.
 """
 import os
 import secrets
+import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -226,6 +227,10 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=urlsplit(REDIS_STORE_URL)._replace(path="/1").geturl())
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND",
                                 default=urlsplit(REDIS_STORE_URL)._replace(path="/2").geturl())
+if CELERY_BROKER_URL.startswith("rediss://"):  # TLS: Celery wants the certificate policy said
+    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+if CELERY_RESULT_BACKEND.startswith("rediss://"):
+    CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -94,6 +94,14 @@ def after_fork() -> None:
             level.bus.after_fork()
 
 
+def reset_levels() -> None:
+    """Every level as in a process that just started: breakers closed, recovery pending
+    (tests, so that one test's outage does not shape the next one's behaviour)."""
+    for level in list(_levels.values()):
+        level.tier.breaker.after_fork()
+        level.invalidator.recovery.reset()
+
+
 def stop_listeners() -> None:
     """Stop the tiered backends' listener threads (at exit)."""
     for level in list(_levels.values()):

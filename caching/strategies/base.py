@@ -56,7 +56,7 @@ class Strategy:
         """Serve `item_id`; `loader` (or, when None, the registered loader) runs on a miss."""
         raise NotImplementedError("subclasses of Strategy must provide a fetch() method")
 
-    def put(self, data_type: DataType, item_id: Any, value: Any, *, version: int) -> bool:
+    def put(self, data_type: DataType, item_id: Any, loader: Callable[[], Any]) -> bool:
         raise TypeError(f"{data_type.name}: strategy {data_type.strategy!r} does not take writes; invalidate instead")
 
     def invalidation(self, data_type: DataType, item_ids: list[Any]) -> tuple[list[str], list[str]]:

@@ -6,7 +6,11 @@ from django.db import transaction
 
 import caching
 from caching import Status
+from caching.coherence import KEYS, decode
+from caching.errors import L2Unavailable
+from caching.invalidator import Recovery
 from caching.models import PendingInvalidation
+from caching.outbox import Outbox
 from caching.tests.processes import read_json_line, start_worker
 from caching.tests.testapp.models import Widget
 
@@ -46,3 +50,31 @@ def test_a_lost_link_flushes_l1_and_once_back_the_listener_drains_the_outbox_its
     assert layer.l1.get(widget_type.key(widget.pk)) is None  # flushed with the link
     assert layer.tier.client.get(widget_type.key(widget.pk)) is None  # and dropped from Redis
     assert caching.get_or_load("widget", widget.pk)["price"] == 2
+
+
+def test_an_invalidation_redis_took_but_could_not_broadcast_is_broadcast_by_the_drain(widget_type, layer):
+    widget = Widget.objects.create(name="bolt", price=1)
+    listener = layer.tier.client.pubsub()
+    listener.subscribe(layer.bus.channel)
+    assert listener.get_message(timeout=2)["type"] == "subscribe"
+    real_publish = layer.tier.publish
+
+    def lost_publish(*args, **kwargs):  # a timeout on PUBLISH, after the Redis step went through
+        raise L2Unavailable("publish: timeout")
+
+    layer.tier.publish = lost_publish
+    try:
+        caching.invalidate("widget", widget.pk)
+    finally:
+        layer.tier.publish = real_publish
+    assert PendingInvalidation.objects.count() == 1  # kept, so that peers still hear it
+    assert layer.drain_outbox() == 1
+    heard = [decode(m["data"]) for m in iter(lambda: listener.get_message(timeout=1), None) if m["type"] == "message"]
+    assert (KEYS, [widget_type.key(widget.pk)]) in heard
+    listener.close()
+
+
+def test_a_failure_during_a_drain_keeps_the_process_off_l2(layer):
+    recovery = Recovery(outbox=Outbox("test"), drain=lambda: recovery.require())  # fails again meanwhile
+    recovery.ensure()
+    assert recovery.needed

@@ -104,16 +104,17 @@ def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(private_l
     widget = _cached_widget(private_layer)
     peer = start_worker("observe", str(widget.pk), "6", env={"CACHING_REDIS_URL": private_redis.url})
     assert read_json_line(peer) == {"ready": True}
-    make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"v": "db"})
-    assert private_layer.put("basket", 1, {"v": 1}, version=1)
+    make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"version": 0},
+                       version_of=lambda value: value["version"])
+    assert private_layer.put("basket", 1, lambda: {"version": 1})
     redis = private_redis.client()
     redis.config_set("maxmemory-policy", "noeviction")
     redis.config_set("maxmemory", 1)  # every write that needs memory: OOM
     try:
         written_at = _set_price(widget, 2)
         assert _price(widget.pk) == 2
-        assert not private_layer.put("basket", 1, {"v": 2}, version=2)  # refused: dropped, never left stale
-        assert caching.get_or_load("basket", 1) == {"v": "db"}
+        assert not private_layer.put("basket", 1, lambda: {"version": 2})  # refused: dropped, never left stale
+        assert caching.get_or_load("basket", 1) == {"version": 0}
         fresh = Widget.objects.create(name="nut", price=7)
         assert _price(fresh.pk) == 7
         assert PendingInvalidation.objects.exists()
@@ -122,7 +123,7 @@ def test_a_full_redis_with_noeviction_gives_no_error_and_nothing_stale(private_l
         redis.config_set("maxmemory", 0)
     assert wait_for(lambda: _price(widget.pk) == 2 and not PendingInvalidation.objects.exists())
     assert _cached_price(private_layer, widget.pk) in (None, 2)
-    assert caching.get_or_load("basket", 1) == {"v": "db"}
+    assert caching.get_or_load("basket", 1) == {"version": 0}
     report = read_json_line(peer, timeout=30)
     peer.wait(10)
     # Its link stayed up all along (a full server still delivers pub/sub): the RECOVER
@@ -262,3 +263,22 @@ def test_forced_eviction_under_load_with_invalidations_in_flight_leaves_nothing_
         assert _price(widget.pk) == 15
         assert _cached_price(private_layer, widget.pk) in (None, 15)
     assert caching.get_or_load("finder", "w") == [15] * len(widgets)
+
+
+def test_a_cluster_unreachable_when_the_client_is_built_still_fails_open(settings, make_data_type, widget_loader,
+                                                                          db):
+    from caching.counters import WindowCounter
+    from caching.tests.redis_process import point_layer_at
+
+    # RedisCluster connects while it is built: that must happen behind the error model too.
+    point_layer_at(settings, f"redis://127.0.0.1:{free_port()}/0", REDIS_CLUSTER=True)
+    try:
+        make_data_type(name="finder", strategy="generational", namespace="widgets", loader=lambda q: [q])
+        make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"version": 0},
+                       version_of=lambda value: value["version"])
+        assert caching.fetch("finder", "q") == (["q"], Status.BYPASS)
+        assert get_layer().put("basket", 1, lambda: {"version": 1}) is False
+        assert caching.get_or_load("basket", 1) == {"version": 0}
+        assert WindowCounter("test").hit("k", window=1)[0] == 1  # counted in this process instead
+    finally:
+        reset_layer()

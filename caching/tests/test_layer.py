@@ -1,4 +1,5 @@
 """The layer end to end on real Redis and MariaDB: levels, strategies, invalidation on commit."""
+import threading
 import time
 
 import pytest
@@ -112,22 +113,48 @@ def test_generational_type_is_bumped_by_any_change_of_its_models(make_data_type,
     assert caching.get_or_load("finder", "bo") == ["bolt"]
 
 
+def _basket(make_data_type):
+    return make_data_type(name="basket", strategy="write_through", levels=("l2",), serializer="json",
+                          loader=lambda basket_id: {"version": 0}, version_of=lambda value: value["version"])
+
+
 def test_write_through_keeps_the_newest_version(make_data_type, layer):
-    make_data_type(name="basket", strategy="write_through", levels=("l2",), serializer="json",
-                   loader=lambda basket_id: {"version": 0})
-    assert layer.put("basket", 7, {"version": 2}, version=2) is True
-    assert layer.put("basket", 7, {"version": 1}, version=1) is False  # arrived late: refused
+    _basket(make_data_type)
+    assert layer.put("basket", 7, lambda: {"version": 2}) is True
+    assert layer.put("basket", 7, lambda: {"version": 1}) is False  # arrived late: refused
     assert caching.fetch("basket", 7) == ({"version": 2}, Status.HIT_L2)
-    assert layer.put("basket", 7, {"version": 3}, version=3) is True
+    assert layer.put("basket", 7, lambda: {"version": 3}) is True
     assert caching.get_or_load("basket", 7) == {"version": 3}
 
 
-def test_write_through_put_waits_for_commit(make_data_type, layer):
-    make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"version": 0})
+def test_write_through_put_reads_after_the_commit(make_data_type, layer):
+    _basket(make_data_type)
+    read = []
     with transaction.atomic():
-        caching.put("basket", 1, {"version": 5}, version=5)
-        assert redis(layer).exists("shop:basket:v1:{1}") == 0
+        caching.put("basket", 1, lambda: read.append(1) or {"version": 5})
+        assert read == [] and redis(layer).exists("shop:basket:v1:{1}") == 0
+    assert read == [1]
     assert caching.get_or_load("basket", 1) == {"version": 5}
+
+
+def test_a_write_through_read_before_an_invalidation_is_not_stored_after_it(make_data_type, layer):
+    _basket(make_data_type)
+    has_read, may_store = threading.Event(), threading.Event()
+
+    def paused_loader():
+        value = {"version": 1, "price": "10.00"}  # what the database said...
+        has_read.set()
+        assert may_store.wait(10)  # ...before a change of what it shows was invalidated
+        return value
+
+    writer = threading.Thread(target=lambda: layer.put("basket", 1, paused_loader))
+    writer.start()
+    assert has_read.wait(10)
+    caching.invalidate("basket", 1)  # e.g. the price of a product in the basket changed
+    may_store.set()
+    writer.join(10)
+    assert redis(layer).exists("shop:basket:v1:{1}") == 0  # refused: the next read loads afresh
+    assert caching.get_or_load("basket", 1) == {"version": 0}
 
 
 def test_stale_entry_is_served_while_another_process_holds_the_refresh_lease(widget_type, widget_loader, layer):

@@ -43,9 +43,10 @@ def test_cache_aside_invalidation_and_leases_work_on_cluster(cluster_layer, widg
     caching.bump("catalog")
     assert caching.fetch("finder", "q").status is Status.MISS
 
-    make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"version": 0})
-    assert cluster_layer.put("basket", 1, {"version": 2}, version=2)
-    assert not cluster_layer.put("basket", 1, {"version": 1}, version=1)
+    make_data_type(name="basket", strategy="write_through", levels=("l2",), loader=lambda i: {"version": 0},
+                   version_of=lambda value: value["version"])
+    assert cluster_layer.put("basket", 1, lambda: {"version": 2})
+    assert not cluster_layer.put("basket", 1, lambda: {"version": 1})
     assert caching.get_or_load("basket", 1) == {"version": 2}
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis.cluster import RedisCluster
+from redis.commands.core import Script
 
 from ..breaker import CircuitBreaker
 from ..errors import L2Unavailable, is_unavailable
@@ -45,11 +46,13 @@ end
 return stored
 """
 
-# Write-through: install data version ARGV[1] unless a newer one is there, and
-# replace the fence (with the fresh token ARGV[5]) so a cache-aside load that
-# started earlier cannot overwrite it. A data version that is not a number (not
-# written by us) counts as none.
+# Write-through: install data version ARGV[1], read after fence ARGV[6] was, unless
+# an invalidation replaced the fence since (the value may predate it) or a newer
+# version is there; then replace the fence (with the fresh token ARGV[5]) so a
+# cache-aside load that started earlier cannot overwrite it. A data version that is
+# not a number (not written by us) counts as none.
 WRITE_THROUGH = """
+if redis.call('GET', KEYS[2]) ~= ARGV[6] then return 0 end
 local newest = tonumber(redis.call('GET', KEYS[3]) or '-1') or -1
 if tonumber(ARGV[1]) < newest then return 0 end
 redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4])
@@ -140,11 +143,13 @@ class RedisTier:
     def client(self):
         return self._client_factory()
 
-    def script(self, source: str):
-        """A Lua script registered once per tier (EVALSHA, loaded again on NOSCRIPT)."""
+    def script(self, source: str) -> Script:
+        """A Lua script, kept once per tier (EVALSHA, loaded again on NOSCRIPT). It is bound
+        to no client: each call passes the one `call` got, so building a client (which on
+        Cluster connects) only ever happens inside `call`, behind the error model."""
         script = self._scripts.get(source)
         if script is None:
-            script = self._scripts[source] = self.client.register_script(source)
+            script = self._scripts[source] = Script(None, source.encode())
         return script
 
     def call(self, op: str, fn: Callable[[Any], Any], *, guarded: bool = True) -> Any:
@@ -215,11 +220,12 @@ class RedisTier:
 
         return self.call("set_many", run)
 
-    def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int) -> bool:
-        """Install `value` as data version `data_version`, unless a newer version is cached."""
+    def write_through(self, key: str, value: bytes, *, ttl_ms: int, data_version: int, fence: bytes) -> bool:
+        """Install `value` as data version `data_version`, unless a newer version is cached or
+        `key` was invalidated since `fence` was read (before `value` was)."""
         script = self.script(WRITE_THROUGH)
         keys = [key, fence_key(key), data_version_key(key)]
-        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), new_fence_token()]
+        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), new_fence_token(), fence]
         return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
 
     def invalidate(self, keys: Iterable[str], generation_keys: Iterable[str] = (), *, guarded: bool = True) -> None:

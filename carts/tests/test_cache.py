@@ -45,8 +45,8 @@ def test_every_cart_write_path_is_read_back(user_client, product, make_product):
 def test_an_older_snapshot_never_replaces_a_newer_one(user, product):
     owner = CartOwner(user_id=user.id)
     layer = get_layer()
-    assert layer.put("cart", cart_cache_id(owner), {"version": 7, "items": []}, version=7)
-    assert not layer.put("cart", cart_cache_id(owner), {"version": 6, "items": []}, version=6)
+    assert layer.put("cart", cart_cache_id(owner), lambda: {"version": 7, "items": []})
+    assert not layer.put("cart", cart_cache_id(owner), lambda: {"version": 6, "items": []})
     assert caching.get_or_load("cart", cart_cache_id(owner), lambda: {"version": 0})["version"] == 7
 
 

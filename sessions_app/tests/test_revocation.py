@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from conftest import PASSWORD
 from sessions_app.engine import SessionStore
+from shop.tests.servers import Gunicorn, HttpSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +73,30 @@ def test_a_logout_elsewhere_is_seen_by_a_request_served_from_redis(user):
     client.get("/api/v1/profile/")
     Session.objects.filter(session_key=key).delete()  # e.g. an admin ending the session, Redis untouched
     assert client.get("/api/v1/profile/").status_code == 403
+
+
+def test_a_logout_made_on_one_server_while_redis_hangs_is_refused_by_another_that_saw_nothing(user):
+    """Two servers: the first sees the hang (and could replay its outbox), the second
+    never does; only the database check can refuse the old cookie there."""
+    first, second = Gunicorn(workers=1), Gunicorn(workers=1)
+    first.start()
+    second.start()
+    try:
+        browser = HttpSession(first.url)
+        browser.start_session()
+        assert browser.request("POST", "/api/v1/auth/login/", {"username": "alice", "password": PASSWORD})[0] == 200
+        key = browser.cookie("sessionid")
+        stolen = HttpSession(second.url)
+        # The second server has used Redis already (a process applies any pending outbox
+        # before its first Redis command): from now on it has no reason to doubt Redis.
+        assert stolen.request("GET", "/api/v1/session/", headers={"Cookie": f"sessionid={key}"})[2]["authenticated"]
+        with _Hung():
+            assert browser.request("POST", "/api/v1/auth/logout/")[0] == 204
+        sessions = caches["sessions"]
+        assert sessions.tier.client.exists(sessions.make_key(SessionStore(key).cache_key))  # Redis still has it
+
+        status, _, _ = stolen.request("GET", "/api/v1/profile/", headers={"Cookie": f"sessionid={key}"})
+        assert status == 403
+    finally:
+        first.stop()
+        second.stop()

@@ -80,3 +80,11 @@ def test_a_redis_outage_locks_nobody_out_and_still_limits_guessing(private_redis
     private_redis.stop(save=False)
     assert _login(api_client, password=PASSWORD).status_code == 200
     assert [_login(APIClient()).status_code for _ in range(4)][-1] == 429  # counted in this process meanwhile
+
+
+def test_another_spelling_of_the_same_account_shares_its_limit(api_client, user):
+    for _ in range(3):
+        _login(api_client)
+    # The database's collation logs "ALICE" and "alícé" in as alice: they are alice's attempts.
+    assert _login(api_client, username="ALICE", password=PASSWORD, address="10.0.0.9").status_code == 429
+    assert _login(api_client, username="alícé", address="10.0.0.9").status_code == 429

@@ -99,6 +99,6 @@ def test_with_the_database_down_reads_and_writes_are_503_with_retry_after():
         assert status == 503 and "Retry-After" in headers
         status, headers, body = client.request("GET", "/readyz")
         assert status == 503
-        assert body == {"status": "unavailable", "checks": {"database": "down", "redis": "ok"}}
+        assert body == {"status": "unavailable", "checks": {"database": "down", "redis": "ok", "store": "ok"}}
     finally:
         server.stop()

@@ -16,7 +16,7 @@ def test_healthz(client):
 def test_readyz_checks_database_and_redis(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "store": "ok"}}
 
 
 def test_readyz_reports_degraded_when_redis_is_unreachable(client, settings):
@@ -31,6 +31,12 @@ def test_readyz_reports_degraded_when_redis_is_unreachable(client, settings):
     assert body["status"] == "degraded"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"] == "down"
+
+
+def test_readyz_reports_degraded_when_the_store_of_sessions_and_the_broker_is_unreachable(client, settings):
+    settings.CACHES = {**settings.CACHES, "sessions": {**settings.CACHES["sessions"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    body = client.get("/readyz").json()
+    assert body == {"status": "degraded", "checks": {"database": "ok", "redis": "ok", "store": "down"}}
 
 
 @pytest.fixture

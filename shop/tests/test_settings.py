@@ -29,3 +29,10 @@ def test_database_defaults_to_sqlite_when_no_url_is_given():
         cwd=ROOT, capture_output=True, text=True, check=True, env={**env, "DJANGO_SETTINGS_MODULE": "shop.settings"},
     )
     assert completed.stdout.strip() == "sqlite"
+
+
+def test_a_tls_store_url_gives_celery_its_certificate_policy():
+    url = "rediss://:pw@store.example.com:6380/0"
+    policy = _settings_in_subprocess("settings.CELERY_BROKER_USE_SSL['ssl_cert_reqs'].name",
+                                     REDIS_URL=url, CELERY_BROKER_URL=url.replace("/0", "/1"), SHOP_ENV_FILE="")
+    assert policy == "CERT_REQUIRED"
