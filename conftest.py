@@ -1,4 +1,5 @@
 """Fixtures shared by every app's tests: clients, users and a small catalog."""
+import os
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,26 @@ PASSWORD = "a-long-test-password-42"
 # reads the user only if the session's row still exists (a revoked session is never
 # accepted, whatever Redis holds).
 SESSION_CHECK_QUERIES = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _search_index_dir(tmp_path_factory):
+    """The search index of this test run, apart from `make run`'s: for this process and the
+    servers and workers the tests start."""
+    from django.conf import settings
+
+    path = str(tmp_path_factory.mktemp("search-index"))
+    settings.SEARCH_INDEX_DIR = os.environ["SEARCH_INDEX_DIR"] = path
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index(_search_index_dir):
+    """Each test starts with an empty search index (ids are reused when tables are truncated)."""
+    from catalog.search_index import search_index
+
+    index = search_index()
+    if index.document_count():
+        index.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from .handler import get_layer as _layer
 from .strategies.base import Result, Status
 
 __all__ = [
-    "DataType", "ModelRule", "Result", "Status", "bump", "cached", "fetch", "get_or_load", "invalidate",
+    "DataType", "ModelRule", "Result", "Status", "bump", "cached", "fetch", "get_many", "get_or_load", "invalidate",
     "put", "register", "warm",
 ]
 
@@ -34,6 +34,12 @@ def fetch(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | N
 def get_or_load(data_type: str | DataType, item_id: Any, loader: Callable[[], Any] | None = None) -> Any:
     """The cached value of `item_id`, loaded with `loader()` (or the registered loader) on a miss."""
     return _layer().fetch(data_type, item_id, loader).value
+
+
+def get_many(data_type: str | DataType, item_ids: list[Any],
+             load_many: Callable[[list[Any]], dict[Any, Any]]) -> dict[Any, Any]:
+    """{id: value} for many ids at once: L1, one L2 round trip, one `load_many(missing)`."""
+    return _layer().get_many(data_type, item_ids, load_many)
 
 
 def warm(data_type: str | DataType, item_ids: list[Any], load_many: Callable[[list[Any]], dict[Any, Any]]) -> int:

@@ -45,9 +45,13 @@ class DataType:
     l1_ttl: float | None = None
     serializer: str = "json"
     schema_version: int = 1
-    # Generational types: the namespace whose generation is part of every key;
-    # a callable(item_id) gives one namespace per owner (e.g. per category).
-    namespace: str | Callable[[Any], str] | None = None
+    # Generational types: the namespace(s) whose generations an entry depends on; a
+    # callable(item_id) gives them per entry (e.g. the category's and its price order's).
+    # Their ModelRules' `ids` return the namespaces a change bumps.
+    namespace: str | Callable[[Any], str | list[str]] | None = None
+    # Generational types: how long an entry may still be served after one of its
+    # namespaces was bumped, while one background refresh rebuilds it (0: never).
+    max_staleness: float = 0.0
     invalidated_by: tuple[ModelRule, ...] = ()
     # Namespaces bumped whenever this type is invalidated (e.g. "catalog" for search).
     bumps: tuple[str, ...] = ()
@@ -89,14 +93,12 @@ class DataType:
     def uses_l2(self) -> bool:
         return "l2" in self.levels
 
-    def key(self, item_id: Any, generation: int | None = None) -> str:
-        safe_id = keys.normalise_id(item_id)
-        if generation is None:
-            return keys.entry_key(settings.KEY_PREFIX, self.name, self.schema_version, safe_id)
-        return keys.generational_key(settings.KEY_PREFIX, self.name, self.schema_version, generation, safe_id)
+    def key(self, item_id: Any) -> str:
+        return keys.entry_key(settings.KEY_PREFIX, self.name, self.schema_version, keys.normalise_id(item_id))
 
-    def namespace_of(self, item_id: Any) -> str:
-        return self.namespace(item_id) if callable(self.namespace) else self.namespace
+    def namespaces_of(self, item_id: Any) -> list[str]:
+        namespaces = self.namespace(item_id) if callable(self.namespace) else self.namespace
+        return [namespaces] if isinstance(namespaces, str) else list(namespaces)
 
     def envelope(self, value: Any, *, delta: float = 0.0) -> tuple[bytes, float, int]:
         """The L2 entry of `value`: (blob, ttl, Redis TTL in ms). The entry turns stale

@@ -61,6 +61,7 @@ def reset_layer() -> None:
     with _layer_lock:
         if _layer is not None:
             _layer.bus.stop()
+            _layer.refresher.shutdown()
         _layer = None
     clients.forget_clients()
 

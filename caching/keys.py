@@ -40,10 +40,6 @@ def entry_key(prefix: str, data_type: str, schema: int, item_id: str) -> str:
     return f"{prefix}:{data_type}:v{schema}:{{{item_id}}}"
 
 
-def generational_key(prefix: str, data_type: str, schema: int, generation: int, item_id: str) -> str:
-    return f"{prefix}:{data_type}:v{schema}:g{generation}:{{{item_id}}}"
-
-
 def generation_key(prefix: str, namespace: str) -> str:
     return f"{prefix}:gen:{{{namespace}}}"
 
@@ -51,6 +47,11 @@ def generation_key(prefix: str, namespace: str) -> str:
 def fence_key(key: str) -> str:
     """Counter bumped by every invalidation of `key` (see tiers.redis.RedisTier.set_if_fence)."""
     return f"{key}:fence"
+
+
+def generations_key(key: str) -> str:
+    """The generations a generational entry `key` was built under (see strategies.generational)."""
+    return f"{key}:gens"
 
 
 def lease_key(key: str) -> str:

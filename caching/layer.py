@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +12,8 @@ from .conf import settings
 from .datatypes import DataType, Registry
 from .errors import L2Unavailable
 from .invalidator import Invalidator
+from .refresher import Refresher
+from .serializers import Undecodable, unpack
 from .singleflight import SingleFlight
 from .strategies import STRATEGY_CLASSES, Result, Status, Strategy
 from .strategies.base import load
@@ -31,10 +34,12 @@ class CacheLayer:
         self.registry = registry
         self.invalidator = invalidator
         self.flight = SingleFlight()
+        self.refresher = Refresher()
         self.strategies: dict[str, Strategy] = {
             name: cls(tier=tier, l1=l1, flight=self.flight, invalidator=invalidator)
             for name, cls in STRATEGY_CLASSES.items()
         }
+        self.strategies["generational"].refresher = self.refresher
         # The layer owns recovery: a lost link or a RECOVER broadcast means invalidations
         # may be pending in the outbox; after a reconnect the listener drains it at once.
         bus.on_link_lost = invalidator.recovery.require
@@ -57,6 +62,79 @@ class CacheLayer:
             return Result(load(data_type, item_id, loader), Status.BYPASS)
         self.bus.ensure_started()
         return self.strategies[data_type.strategy].fetch(data_type, item_id, loader)
+
+    def get_many(self, data_type: str | DataType, item_ids: list[Any],
+                 load_many: Callable[[list[Any]], dict[Any, Any]]) -> dict[Any, Any]:
+        """The values of many ids of a cache-aside type at once: L1, then one round trip to
+        L2 for the rest, then one `load_many(ids) -> {id: value}` for what is still
+        missing, stored fenced like `warm`. Ids `load_many` leaves out are left out."""
+        data_type = self.registry.get(data_type)
+        if not settings.ENABLED:
+            return load_many(list(item_ids))
+        self.bus.ensure_started()
+        found: dict[Any, Any] = {}
+        cache_keys = {item_id: data_type.key(item_id) for item_id in item_ids}
+        metrics = data_type.metrics
+        if data_type.uses_l1:
+            now = self.l1.clock()
+            for item_id, key in cache_keys.items():
+                entry = self.l1.get(key)
+                if entry is not None and entry.soft_expires_at > now:
+                    found[item_id] = entry.value
+            metrics.l1_hit.inc(len(found))
+            metrics.l1_miss.inc(len(cache_keys) - len(found))
+        missing = [item_id for item_id in cache_keys if item_id not in found]
+        if not missing:
+            return found
+        epoch = self.l1.epoch()
+        try:
+            blobs = self.tier.get_many([cache_keys[item_id] for item_id in missing])
+        except L2Unavailable:
+            found.update(load_many(missing))
+            return found
+        now = time.time()
+        still_missing = []
+        for item_id, blob in zip(missing, blobs, strict=True):
+            envelope = _unpack_fresh(blob, now)
+            if envelope is None:
+                still_missing.append(item_id)
+                continue
+            try:
+                value = data_type.codec.loads(envelope.payload)
+            except Undecodable:
+                still_missing.append(item_id)
+                continue
+            found[item_id] = value
+            if data_type.uses_l1:
+                self.l1.set(cache_keys[item_id], value, ttl=min(data_type.l1_ttl, envelope.soft_expires_at - now),
+                            size=len(blob), read_epoch=epoch)
+        metrics.l2_hit.inc(len(missing) - len(still_missing))
+        metrics.l2_miss.inc(len(still_missing))
+        if still_missing:
+            found.update(self._load_many_and_store(data_type, still_missing, cache_keys, load_many, epoch))
+        return found
+
+    def _load_many_and_store(self, data_type: DataType, item_ids: list[Any], cache_keys: dict[Any, str],
+                             load_many, epoch: int) -> dict[Any, Any]:
+        try:
+            fences = self.tier.fences([cache_keys[item_id] for item_id in item_ids])  # before the load
+        except L2Unavailable:
+            return load_many(item_ids)
+        values = load_many(item_ids)
+        data_type.metrics.loads.inc()
+        entries = []
+        for item_id, fence in zip(item_ids, fences, strict=True):
+            if item_id in values:
+                blob, ttl, ttl_ms = data_type.envelope(values[item_id])
+                entries.append((cache_keys[item_id], blob, ttl_ms, fence))
+                if data_type.uses_l1:
+                    self.l1.set(cache_keys[item_id], values[item_id], ttl=min(data_type.l1_ttl, ttl), size=len(blob),
+                                read_epoch=epoch)
+        try:
+            self.tier.set_many_if_fence(entries)
+        except L2Unavailable:
+            pass
+        return values
 
     def warm(self, data_type: str | DataType, item_ids: list[Any],
              load_many: Callable[[list[Any]], dict[Any, Any]]) -> int:
@@ -133,3 +211,14 @@ class CacheLayer:
             pass  # a request will try again
         finally:
             connection.close()
+
+
+def _unpack_fresh(blob: bytes | None, now: float):
+    """The envelope of an entry that is there and still fresh, else None."""
+    if blob is None:
+        return None
+    try:
+        envelope = unpack(blob)
+    except Undecodable:
+        return None
+    return envelope if now < envelope.soft_expires_at else None

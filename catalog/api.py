@@ -14,7 +14,7 @@ from shop.api.links import public_url
 from shop.api.params import validate_query
 from shop.api.schema import api_operation, id_parameter
 
-from . import payloads
+from . import listings
 from .serializers import (
     PRODUCT_PAGE,
     CategorySerializer,
@@ -68,15 +68,21 @@ class ProductDetailView(PublicCachedView):
         return cached_json_response(request, result.value, status=result.status, policy=PRODUCT_POLICY)
 
 
+def _page_response(view, validated: dict, *, category: tuple[int, str] | None, in_query: bool,
+                   query: str | None = None, policy: CachePolicy):
+    params = listings.listing_params(validated, category_id=category[0] if category else None, query=query)
+    extra = {"category": category[1]} if category and in_query else {}
+    body, status = listings.page_body(params, base_url=view.base_url(), extra_query=extra, search=query is not None)
+    return cached_json_response(view.request, body, status=status, policy=policy)
+
+
 class ProductListView(PublicCachedView):
     @api_operation(ok={200: PRODUCT_PAGE}, errors=[404], descriptions=LISTING_ERRORS, cached=True,
                    operation_id="products_list", parameters=[ProductListParams], links={200: PRODUCT_LINKS})
     def get(self, request):
         validated = validate_query(ProductListParams, request)
-        params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),
-                                         category_in_query=True)
-        result = caching.fetch("listing", params)
-        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
+        return _page_response(self, validated, category=_category_filter(validated), in_query=True,
+                              policy=LISTING_POLICY)
 
 
 class CategoryProductListView(PublicCachedView):
@@ -90,9 +96,7 @@ class CategoryProductListView(PublicCachedView):
         category_id = caching.get_or_load("category_slug", slug)
         if not category_id:
             raise NotFound("No category with this slug.")
-        params = payloads.listing_params(validated, category=(category_id, slug), base_url=self.base_url())
-        result = caching.fetch("listing", params)
-        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
+        return _page_response(self, validated, category=(category_id, slug), in_query=False, policy=LISTING_POLICY)
 
 
 class CategoryListView(PublicCachedView):
@@ -112,7 +116,5 @@ class SearchView(PublicCachedView):
                                       "slug (`invalid`, `details` names the parameter)."})
     def get(self, request):
         validated = validate_query(SearchParams, request)
-        params = payloads.listing_params(validated, category=_category_filter(validated), base_url=self.base_url(),
-                                         query=validated["q"], category_in_query=True)
-        result = caching.fetch("search", params)
-        return cached_json_response(request, result.value, status=result.status, policy=SEARCH_POLICY)
+        return _page_response(self, validated, category=_category_filter(validated), in_query=True,
+                              query=validated["q"], policy=SEARCH_POLICY)

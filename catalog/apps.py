@@ -6,4 +6,6 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from . import cache  # noqa: F401  (registers the catalog's data types)
+        from . import cache, signals  # noqa: F401  (registers the catalog's data types)
+
+        signals.connect()

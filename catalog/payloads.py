@@ -1,106 +1,113 @@
-"""Catalog response bodies, rendered once to JSON bytes: what the cache layer stores.
+"""What the catalog's cache entries hold, loaded from the database (or the search index).
 
-A cache hit sends these bytes as they are, skipping the ORM and the serializers.
+Product detail and card bodies are rendered once to JSON bytes: a hit sends (or
+assembles) them as they are, skipping the ORM and the serializers. Listings and
+searches hold ordered ids and counts.
 """
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import orjson
-from rest_framework.exceptions import NotFound
-
-from shop.api.pages import page_body
 
 from . import selectors
 from .models import Category, Product
+from .search_index import SearchQuery, search_index
 from .serializers import CategorySerializer, ProductDetailSerializer, ProductListItemSerializer
-
-DEFAULT_PAGE_SIZE = 20
 
 # Built once: constructing a DRF serializer (binding and copying its fields) costs
 # about 30 times more than representing one product with it.
 _PRODUCT_DETAIL = ProductDetailSerializer()
+_PRODUCT_CARD = ProductListItemSerializer()
 
 
 def render(data) -> bytes:
     return orjson.dumps(data, default=str)
 
 
+def _sold(queryset):
+    return queryset.select_related("category").filter(is_active=True, category__is_active=True)
+
+
 def product_payload(product_id: int) -> bytes:
     """The product detail body, or b"" when there is no such active product (cached too)."""
-    product = (
-        Product.objects.select_related("category")
-        .filter(pk=product_id, is_active=True, category__is_active=True)
-        .first()
-    )
+    product = _sold(Product.objects).filter(pk=product_id).first()
     return render(_PRODUCT_DETAIL.to_representation(product)) if product else b""
 
 
 def product_payloads(product_ids: list[int]) -> dict[int, bytes]:
     """The detail bodies of many products, in one query (cache warming)."""
-    products = Product.objects.select_related("category").filter(
-        pk__in=product_ids, is_active=True, category__is_active=True)
-    return {product.pk: render(_PRODUCT_DETAIL.to_representation(product)) for product in products}
+    return {product.pk: render(_PRODUCT_DETAIL.to_representation(product))
+            for product in _sold(Product.objects).filter(pk__in=product_ids)}
+
+
+def product_card(product_id: int) -> bytes:
+    cards = product_cards([product_id])
+    return cards.get(product_id, b"")
+
+
+def product_cards(product_ids: list[int]) -> dict[int, bytes]:
+    """The list items of many products, in one query; products no longer sold are left out."""
+    return {product.pk: render(_PRODUCT_CARD.to_representation(product))
+            for product in _sold(Product.objects).filter(pk__in=product_ids)}
+
+
+def listing_scope(category_id: int) -> str:
+    """Which index a category's listing reads (0: the whole catalog)."""
+    return selectors.listing_scope(category_id or None)
+
+
+def inactive_categories(_key: str = "all") -> list[int]:
+    return selectors.inactive_category_ids()
 
 
 def category_list_payload(_key: str = "all") -> bytes:
     return render(CategorySerializer(selectors.category_list(), many=True).data)
 
 
-def listing_params(validated: dict, *, category: tuple[int, str] | None, base_url: str, query: str | None = None,
-                   category_in_query: bool = False) -> dict:
-    """The normalised parameters of a listing or search page: its cache id and its input.
-
-    Only validated values are kept (unknown query parameters never reach a key
-    or a link); defaults are filled in, so `?page=1` and no page share an entry.
-    """
-    params = {
-        "base_url": base_url,
-        "category": category[0] if category else None,
-        "min_price": _decimal(validated.get("min_price")),
-        "max_price": _decimal(validated.get("max_price")),
-        "ordering": validated.get("ordering") or "",
-        "page": validated.get("page") or 1,
-        "page_size": validated.get("page_size") or DEFAULT_PAGE_SIZE,
-    }
-    if category_in_query and category is not None:
-        params["category_slug"] = category[1]
-    if query is not None:
-        params["q"] = " ".join(query.lower().split())
-    return params
+def category_id_for_slug(slug: str) -> int:
+    """The id of the active category with this slug, or 0."""
+    return Category.objects.filter(slug=slug, is_active=True).values_list("id", flat=True).first() or 0
 
 
-def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+def _listed(params: dict, inactive: list[int]):
+    return selectors.listed_products(
+        scope=params["scope"], inactive_categories=inactive,
+        min_price=Decimal(params["min_price"]) if params.get("min_price") else None,
+        max_price=Decimal(params["max_price"]) if params.get("max_price") else None,
+    )
 
 
-def listing_payload(params: dict) -> bytes:
-    """One page of a product listing (or search, when params has "q"), rendered."""
-    category = None
-    if params["category"]:
-        category = Category.objects.filter(pk=params["category"]).first()
-        if category is None:  # deleted since its slug was looked up
-            raise NotFound("No category with this slug.")
-    filters = {
-        "category": category,
-        "min_price": Decimal(params["min_price"]) if params["min_price"] else None,
-        "max_price": Decimal(params["max_price"]) if params["max_price"] else None,
-        "ordering": params["ordering"] or None,
-    }
-    if "q" in params:
-        queryset = selectors.product_search(query=params["q"], **filters)
-    else:
-        queryset = selectors.product_list(**filters)
-    return render(page_body(
-        queryset, page=params["page"], size=params["page_size"], link=lambda page: _link(params, page),
-        represent=lambda rows: ProductListItemSerializer(rows, many=True).data,
-    ))
+def listing_page(params: dict) -> dict:
+    """{"ids": [...]}: one page of a listing, read from the index of its scope and order."""
+    import caching
+
+    queryset = _listed(params, caching.get_or_load("inactive_categories", "all"))
+    size = params["page_size"]
+    return {"ids": selectors.listing_ids(queryset, ordering=params["ordering"], offset=(params["page"] - 1) * size,
+                                         limit=size)}
 
 
-def _link(params: dict, page: int) -> str:
-    query = {name: params[name] for name in ("q", "min_price", "max_price", "ordering") if params.get(name)}
-    if params.get("category_slug"):
-        query["category"] = params["category_slug"]
-    query.update({"page": page, "page_size": params["page_size"]})
-    return f"{params['base_url']}?{urlencode(query)}"
+def listing_count(params: dict) -> int:
+    import caching
+
+    return _listed(params, caching.get_or_load("inactive_categories", "all")).count()
+
+
+def search_page(params: dict) -> dict:
+    """{"ids": [...], "count": n}: one page of a search, from the search index."""
+    import caching
+
+    scope = params["scope"]
+    query = SearchQuery(
+        terms=params["q"].split(), scope=scope,
+        scope_categories=tuple(selectors.category_with_descendant_ids(category=Category(pk=int(scope[1:]))))
+        if scope.startswith("t") else (),
+        min_price=Decimal(params["min_price"]) if params.get("min_price") else None,
+        max_price=Decimal(params["max_price"]) if params.get("max_price") else None,
+        ordering=params["ordering"] or None,
+        inactive_categories=tuple(caching.get_or_load("inactive_categories", "all")),
+    )
+    size = params["page_size"]
+    ids, count = search_index().search(query, offset=(params["page"] - 1) * size, limit=size)
+    return {"ids": ids, "count": count}

@@ -43,7 +43,7 @@ FILLER = (
 ).split()
 
 PRODUCT_COLUMNS = (
-    "sku", "name", "slug", "description", "price", "stock", "category_id",
+    "sku", "name", "slug", "description", "price", "stock", "category_id", "department_id",
     "attributes", "is_active", "created_at", "updated_at",
 )
 
@@ -69,7 +69,8 @@ def existing_demo_count() -> int:
     return Product.objects.filter(sku__startswith=SKU_PREFIX).count()
 
 
-def _product_rows(start: int, stop: int, category_ids: list[int], now) -> Iterator[tuple]:
+def _product_rows(start: int, stop: int, category_ids: list[int], departments: dict[int, int],
+                  now) -> Iterator[tuple]:
     rng = random.Random(start)  # deterministic per batch: reruns produce the same data
     for n in range(start, stop):
         adjective, material, noun = rng.choice(ADJECTIVES), rng.choice(MATERIALS), rng.choice(NOUNS)
@@ -85,6 +86,7 @@ def _product_rows(start: int, stop: int, category_ids: list[int], now) -> Iterat
             price,
             rng.randint(0, 500),
             category_ids[n % len(category_ids)],
+            departments[category_ids[n % len(category_ids)]],
             attributes,
             True,
             now,
@@ -113,10 +115,11 @@ def seed_products(
     placeholders = ", ".join(["%s"] * len(PRODUCT_COLUMNS))
     sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({placeholders})"
     now_value = connection.ops.adapt_datetimefield_value(timezone.now())
+    departments = {pk: parent_id or pk for pk, parent_id in Category.objects.values_list("pk", "parent_id")}
     inserted = 0
     for batch_start in range(start + 1, count + 1, batch_size):
         batch_stop = min(batch_start + batch_size, count + 1)
-        rows = list(_product_rows(batch_start, batch_stop, category_ids, now_value))
+        rows = list(_product_rows(batch_start, batch_stop, category_ids, departments, now_value))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         inserted += len(rows)

@@ -4,18 +4,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
 from .models import Category, Product
 
-# Orderings a client may ask for; "relevance" only means something for search.
+# Orderings a client may ask for; without one, a search gives the best matches first.
 PRODUCT_ORDERINGS = ("price", "-price", "name", "-name", "created_at", "-created_at", "id", "-id")
 
-# The words a search can use, the same on every database: InnoDB's default
-# FULLTEXT stopwords and minimum token size (a required term the index cannot
-# hold would make every search come back empty), applied everywhere.
+# The words a search can use: words of three characters or more that are not among
+# the commonest English words (InnoDB's default FULLTEXT list): they match nearly
+# everything and say nothing about what a shopper wants.
 SEARCH_STOPWORDS = frozenset(
     "a about an are as at be by com de en for from how i in is it la of on or that the this to was what "
     "when where who will with und www".split()
@@ -41,6 +39,52 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("parent").order_by("name")
 
 
+def inactive_category_ids() -> list[int]:
+    """Ids of inactive categories: their products are not listed (few, so a short NOT IN)."""
+    return sorted(Category.objects.filter(is_active=False).values_list("id", flat=True))
+
+
+def listing_scope(category_id: int | None) -> str:
+    """Which index a listing reads: "all", a department ("d<id>": a top-level category and its
+    subcategories), a leaf category ("c<id>"), or a middle category's subtree ("t<id>")."""
+    if category_id is None:
+        return "all"
+    category = Category.objects.filter(pk=category_id).values("parent_id").first()
+    if category is None:
+        return f"c{category_id}"  # gone: an empty listing
+    if category["parent_id"] is None:
+        return f"d{category_id}"
+    if Category.objects.filter(parent_id=category_id).exists():
+        return f"t{category_id}"
+    return f"c{category_id}"
+
+
+def listed_products(*, scope: str, min_price: Decimal | None = None, max_price: Decimal | None = None,
+                    inactive_categories: list[int] = ()) -> QuerySet[Product]:
+    """Active products of active categories in a listing scope, price-filtered; no join, so
+    that a listing reads one index in order."""
+    qs = Product.objects.filter(is_active=True)
+    kind, ident = scope[0], scope[1:]
+    if kind == "d":
+        qs = qs.filter(department_id=int(ident))
+    elif kind == "c":
+        qs = qs.filter(category_id=int(ident))
+    elif kind == "t":
+        qs = qs.filter(category_id__in=category_with_descendant_ids(category=Category(pk=int(ident))))
+    if inactive_categories:
+        qs = qs.exclude(category_id__in=inactive_categories)
+    if min_price is not None:
+        qs = qs.filter(price__gte=min_price)
+    if max_price is not None:
+        qs = qs.filter(price__lte=max_price)
+    return qs
+
+
+def listing_ids(queryset: QuerySet[Product], *, ordering: str | None, offset: int, limit: int) -> list[int]:
+    """One page of ids, in the listing's order: read from the matching index, no sort."""
+    return list(queryset.order_by(*_ordering(ordering)).values_list("id", flat=True)[offset:offset + limit])
+
+
 def category_with_descendant_ids(*, category: Category) -> list[int]:
     """The category's id and every active descendant's, walking the tree one level per query."""
     ids, frontier = [category.id], [category.id]
@@ -50,63 +94,11 @@ def category_with_descendant_ids(*, category: Category) -> list[int]:
     return ids
 
 
-def product_list(
-    *,
-    category: Category | None = None,
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Product]:
-    """Active products of active categories, filtered and ordered."""
-    qs = Product.objects.filter(is_active=True, category__is_active=True).select_related("category")
-    if category is not None:
-        qs = qs.filter(category_id__in=category_with_descendant_ids(category=category))
-    if min_price is not None:
-        qs = qs.filter(price__gte=min_price)
-    if max_price is not None:
-        qs = qs.filter(price__lte=max_price)
-    return qs.order_by(*_ordering(ordering))
-
-
-def product_search(
-    *,
-    query: str,
-    category: Category | None = None,
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Product]:
-    """Text search over name, description and sku, with the listing filters.
-
-    Only `search_terms(query)` are searched, every one required, each as a word
-    prefix. On MySQL/MariaDB this uses the FULLTEXT index (boolean mode); elsewhere
-    (SQLite for local runs) a portable icontains query. Without an explicit
-    ordering, the best matches come first. A query with no searchable word
-    matches nothing (the API refuses it before it gets here).
-    """
-    qs = product_list(category=category, min_price=min_price, max_price=max_price)
-    terms = search_terms(query)
-    if not terms:
-        return qs.none()
-    if connection.vendor == "mysql":
-        against = " ".join(f"+{term}*" for term in terms)
-        qs = qs.annotate(
-            relevance=RawSQL(
-                "MATCH(catalog_product.name, catalog_product.description, catalog_product.sku) "
-                "AGAINST (%s IN BOOLEAN MODE)",
-                [against],
-            )
-        ).filter(relevance__gt=0)
-        if not ordering:
-            return qs.order_by("-relevance", "id")
-    else:
-        for term in terms:
-            qs = qs.filter(Q(name__icontains=term) | Q(sku__icontains=term) | Q(description__icontains=term))
-    return qs.order_by(*_ordering(ordering))
-
-
 def _ordering(ordering: str | None) -> tuple[str, ...]:
     if not ordering or ordering == "id":
         return ("id",)
-    # A tie-breaker keeps pagination stable when many rows share a price or name.
-    return (ordering, "id")
+    if ordering == "-id":
+        return ("-id",)
+    # A tie-breaker keeps pagination stable when many rows share a price or name; it runs
+    # the same way as the order, so the (order, id) index is read forwards or backwards.
+    return (ordering, "-id" if ordering.startswith("-") else "id")

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
 
 import caching
 
 from . import payloads
-from .models import Product
+from .models import Product, SearchRemoval
 
 
 def catalog_warm_products(*, limit: int | None = None, batch_size: int = 1000,
@@ -27,3 +30,8 @@ def catalog_warm_products(*, limit: int | None = None, batch_size: int = 1000,
         stored += caching.warm("product", batch, payloads.product_payloads)
         progress(len(batch))
     return stored
+
+
+def catalog_prune_search_removals(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget removals every search index has long applied (they catch up within seconds)."""
+    return SearchRemoval.objects.filter(created_at__lt=timezone.now() - older_than).delete()[0]

@@ -1,10 +1,23 @@
 """Celery tasks of the catalog: thin interfaces to its services."""
 from celery import shared_task
 
-from .services import catalog_warm_products
+from .search import search_catch_up
+from .services import catalog_prune_search_removals, catalog_warm_products
 
 
 @shared_task(name="catalog.warm_products")
 def warm_products(limit: int | None = None) -> int:
     """Warm the product cache (e.g. after a deploy that bumped the schema version)."""
     return catalog_warm_products(limit=limit)
+
+
+@shared_task(name="catalog.search_catch_up", ignore_result=True)
+def search_catch_up_task() -> int | None:
+    """Bring the search index up to date (beat, every few seconds: a process that changed the
+    catalog and could not catch up itself, or crashed first, is never the only chance)."""
+    return search_catch_up()
+
+
+@shared_task(name="catalog.prune_search_removals", ignore_result=True)
+def prune_search_removals() -> int:
+    return catalog_prune_search_removals()

@@ -52,8 +52,8 @@ ORDER_HISTORY = register(DataType(
     jitter=0.10,
     levels=("l2",),  # private: every key holds its user's id
     invalidated_by=(
-        ModelRule(Order, ids=lambda order, previous: [{"user": order.user_id}]),
-        ModelRule(OrderItem, ids=lambda item, previous: [{"user": _order_of_item(item).user_id}]),
+        ModelRule(Order, ids=lambda order, previous: [f"orders:user:{order.user_id}"]),
+        ModelRule(OrderItem, ids=lambda item, previous: [f"orders:user:{_order_of_item(item).user_id}"]),
     ),
 ))
 

@@ -156,6 +156,17 @@ CACHING = {
     "REDIS_CLUSTER": env.bool("CACHING_REDIS_CLUSTER", default=False),
 }
 
+# Search reads an index on local disk (tantivy), kept in step with the catalog: right after
+# a change ("thread": in the background; "sync": before the request returns, as the tests
+# want; "off": beat alone) and by beat every SEARCH_CATCH_UP_SECONDS.
+SEARCH_INDEX_DIR = env.str("SEARCH_INDEX_DIR", default=str(DATA_DIR / "search-index"))
+SEARCH_CATCH_UP = env.str("SEARCH_CATCH_UP", default="thread")
+# How long a listing or a search may be served after a change made it stale, while one
+# background refresh rebuilds it: the catalog is eventually consistent, search results a
+# little more so (product bodies in either are never stale: they come from product entries).
+LISTING_MAX_STALENESS = env.float("LISTING_MAX_STALENESS", default=60)
+SEARCH_MAX_STALENESS = env.float("SEARCH_MAX_STALENESS", default=600)
+
 SESSION_ENGINE = "sessions_app.engine"
 SESSION_CACHE_ALIAS = "sessions"
 AUTHENTICATION_BACKENDS = ["sessions_app.auth.ThrottledModelBackend"]
@@ -243,6 +254,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # for the process that saw the failure.
     "drain-cache-outbox": {"task": "caching.drain_outbox",
                            "schedule": env.float("CACHE_OUTBOX_DRAIN_SECONDS", default=5.0)},
+    "search-catch-up": {"task": "catalog.search_catch_up",
+                        "schedule": env.float("SEARCH_CATCH_UP_SECONDS", default=5.0)},
+    "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},
 }
 
 LOGGING = {

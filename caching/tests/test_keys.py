@@ -7,7 +7,8 @@ from caching import keys
 def test_entry_key_follows_the_scheme_with_a_hash_tag():
     assert keys.entry_key("shop", "product", 3, "42") == "shop:product:v3:{42}"
     assert keys.fence_key("shop:product:v3:{42}") == "shop:product:v3:{42}:fence"
-    assert keys.generational_key("shop", "search", 1, 7, "ab") == "shop:search:v1:g7:{ab}"
+    assert keys.generations_key("shop:search:v1:{ab}") == "shop:search:v1:{ab}:gens"
+    assert keys.generation_key("shop", "listing:d3") == "shop:gen:{listing:d3}"
 
 
 def test_ids_are_validated_and_free_text_is_hashed():

@@ -10,6 +10,7 @@ from caching import DataType, ModelRule, Status
 from caching.datatypes import registry
 from caching.keys import generation_key
 from caching.serializers import unpack
+from caching.tests.concurrency import wait_for
 from caching.tests.testapp.models import Shelf, Tag, Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,14 +83,43 @@ def test_generational_bump_makes_the_whole_namespace_unreachable_in_one_step(mak
         caching.get_or_load("finder", query)
     gen_key = generation_key("shop", "catalog")
     first = int(redis(layer).get(gen_key))  # started from the clock by the first read
+    assert redis(layer).get("shop:finder:v1:{a}:gens") == str(first).encode()  # built under it
     caching.bump("catalog")
     second = int(redis(layer).get(gen_key))
     assert second > first  # generations only go up
-    # The old entries are still in Redis, untouched (no SCAN/DEL), but nobody reads them.
-    assert redis(layer).exists(f"shop:finder:v1:g{first}:{{a}}")
+    # The old entries are still in Redis, untouched (no SCAN/DEL), but older than the namespace.
+    assert redis(layer).exists("shop:finder:v1:{a}")
     for query in ("a", "b", "c"):
-        assert caching.fetch("finder", query).status is Status.MISS
+        assert caching.fetch("finder", query).status is Status.MISS  # max_staleness 0: never served stale
     assert loads == ["a", "b", "c", "a", "b", "c"]
+    assert redis(layer).get("shop:finder:v1:{a}:gens") == str(second).encode()
+
+
+def test_a_stale_generational_entry_is_served_within_its_bound_while_one_refresh_rebuilds_it(make_data_type,
+                                                                                             layer):
+    loads = []
+    make_data_type(name="finder", strategy="generational", namespace="catalog", levels=("l1", "l2"),
+                   max_staleness=60, loader=lambda query: loads.append(query) or f"results {len(loads)}")
+    assert caching.get_or_load("finder", "a") == "results 1"
+    caching.bump("catalog")
+    assert layer.bus.sync()
+    # Right after the bump: the previous entry, at once, and one refresh in the background.
+    stale = [caching.fetch("finder", "a") for _ in range(5)]
+    assert {result.value for result in stale} <= {"results 1", "results 2"}
+    assert stale[0] == ("results 1", Status.STALE)
+    assert wait_for(lambda: caching.fetch("finder", "a") == ("results 2", Status.HIT_L1)
+                    or caching.fetch("finder", "a") == ("results 2", Status.HIT_L2))
+    assert loads == ["a", "a"]  # exactly one rebuild
+
+
+def test_an_entry_stale_for_longer_than_its_bound_is_loaded_before_it_is_served(make_data_type, layer):
+    make_data_type(name="finder", strategy="generational", namespace="catalog", levels=("l2",),
+                   max_staleness=0.2, loader=lambda query: f"results {time.monotonic()}")
+    first = caching.get_or_load("finder", "a")
+    caching.bump("catalog")
+    time.sleep(0.3)
+    assert caching.fetch("finder", "a").status is Status.MISS
+    assert caching.get_or_load("finder", "a") != first
 
 
 def test_a_lost_generation_starts_over_from_the_clock_never_from_an_old_value(make_data_type, layer):

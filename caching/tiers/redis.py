@@ -26,7 +26,7 @@ from redis.commands.core import Script
 
 from ..breaker import CircuitBreaker
 from ..errors import L2Unavailable, is_unavailable
-from ..keys import data_version_key, fence_key, lease_key
+from ..keys import data_version_key, fence_key, generations_key, lease_key
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,34 @@ return ARGV[1]
 """
 
 
+# Store a generational entry built under generations ARGV[1] ("g1,g2,..."), unless the
+# entry there was built under a newer generation of any of its namespaces (a reader
+# that started after a bump stored first); then release the loader's lease.
+STORE_VERSIONED = """
+local stored = 0
+local mine = {}
+for g in string.gmatch(ARGV[1], '[^,]+') do table.insert(mine, tonumber(g)) end
+local older = false
+local theirs = redis.call('GET', KEYS[2])
+if theirs then
+  local i = 1
+  for g in string.gmatch(theirs, '[^,]+') do
+    if mine[i] and tonumber(g) and tonumber(g) > mine[i] then older = true end
+    i = i + 1
+  end
+end
+if not older then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  stored = 1
+end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then
+  redis.call('DEL', KEYS[3])
+end
+return stored
+"""
+
+
 def new_fence_token() -> str:
     """A fence value never used before: an invalidation sets it, a store compares with it."""
     return uuid.uuid4().hex
@@ -181,6 +209,27 @@ class RedisTier:
         and then, in a second read, "no lease" could miss a value stored in between."""
         value, lease = self.call("get", lambda c: c.mget(key, lease_key(key)))
         return value, lease is not None
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """Many values in one round trip (on Cluster, one per node: the keys are in many slots)."""
+        def run(client):
+            if isinstance(client, RedisCluster):
+                return client.mget_nonatomic(keys)
+            return client.mget(keys)
+
+        return self.call("get_many", run)
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, bytes | None]:
+        """A generational entry and the generations it was built under, read together."""
+        value, generations = self.call("get", lambda c: c.mget(key, generations_key(key)))
+        return value, generations
+
+    def store_versioned(self, key: str, value: bytes, *, ttl_ms: int, generations: str,
+                        release_lease: str | None = None) -> bool:
+        """Store a generational entry unless a newer one is there (STORE_VERSIONED)."""
+        keys = [key, generations_key(key), lease_key(key)]
+        args = [generations, value, ttl_ms, release_lease or ""]
+        return bool(self.call("set", lambda c: self.script(STORE_VERSIONED)(keys=keys, args=args, client=c)))
 
     def fences(self, keys: list[str]) -> list[bytes]:
         """The fences of many keys, creating the missing ones (read before a load).

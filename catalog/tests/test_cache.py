@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import Client
 
 from caching.invalidation import invalidating
+from caching.tests.concurrency import wait_for
 from catalog.models import Category, Product
 from shop.tests.servers import Gunicorn
 
@@ -73,7 +74,7 @@ def test_search_keys_are_normalised(api_client, make_product, django_assert_num_
     assert api_client.get("/api/v1/search/?q=Copper%20%20Kettle&page=1&page_size=20")["X-Cache"] == "MISS"
     with django_assert_num_queries(0):
         again = api_client.get("/api/v1/search/?page_size=20&q=copper+kettle+&utm_source=x")
-    assert again["X-Cache"] == "HIT-L2"
+    assert again["X-Cache"].startswith("HIT-")
     assert again["Cache-Control"] == "public, max-age=30, s-maxage=60"
     assert api_client.get("/api/v1/search/?q=copper+kettle&page_size=10")["X-Cache"] == "MISS"
 
@@ -128,8 +129,9 @@ def test_service_save_invalidates_product_listing_and_search(api_client, product
         product.name = "Copper Teapot"
         product.save()
     assert _price(api_client, product) == "12.00"
-    assert api_client.get("/api/v1/products/").json() != listing
-    assert api_client.get("/api/v1/search/?q=kettle").json()["count"] == 0
+    # Listings and searches may be served stale within their bound while one refresh runs.
+    assert wait_for(lambda: api_client.get("/api/v1/products/").json() != listing)
+    assert wait_for(lambda: api_client.get("/api/v1/search/?q=kettle").json()["count"] == 0)
     assert api_client.get("/api/v1/search/?q=teapot").json()["count"] == 1
 
 
@@ -162,7 +164,7 @@ def test_admin_action_is_served_next(api_client, staff_client, product):
     assert api_client.get("/api/v1/products/").json()["count"] == 1
     staff_client.post("/admin/catalog/product/", {"action": "deactivate", "_selected_action": [product.id]})
     assert _detail(api_client, product).status_code == 404
-    assert api_client.get("/api/v1/products/").json()["count"] == 0
+    assert wait_for(lambda: api_client.get("/api/v1/products/").json()["count"] == 0)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,8 +183,8 @@ def test_moving_a_product_invalidates_the_old_and_new_category_listing(api_clien
     assert api_client.get("/api/v1/categories/garden/products/").json()["count"] == 0
     product.category = garden
     product.save()
-    assert api_client.get("/api/v1/categories/kitchen/products/").json()["count"] == 0
-    assert api_client.get("/api/v1/categories/garden/products/").json()["count"] == 1
+    assert wait_for(lambda: api_client.get("/api/v1/categories/kitchen/products/").json()["count"] == 0)
+    assert wait_for(lambda: api_client.get("/api/v1/categories/garden/products/").json()["count"] == 1)
     assert _detail(api_client, product).json()["category"]["slug"] == "garden"
 
 

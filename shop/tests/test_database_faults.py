@@ -35,8 +35,8 @@ def sqlite_server(tmp_path_factory):
 
 
 def _product_id(server, sku: str) -> int:
-    status, _, body = HttpSession(server.url).request("GET", "/api/v1/search/?q=" + sku.lower())
-    return body["results"][0]["id"]
+    status, _, body = HttpSession(server.url).request("GET", "/api/v1/products/")
+    return next(product["id"] for product in body["results"] if product["sku"] == sku)
 
 
 def test_forty_concurrent_adds_to_one_cart_on_sqlite_all_succeed(sqlite_server):
