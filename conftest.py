@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
@@ -45,6 +46,7 @@ def _empty_cache():
     # FLUSHDB ASYNC: the keys are gone at once, their memory is freed in the background
     # (a synchronous flush of a large database would outlast the socket timeout).
     get_redis_connection("default").flushdb(asynchronous=True)
+    caches["sessions"].tier.client.flushdb(asynchronous=True)  # the store: sessions, popularity
     get_layer().l1.clear()
     reset_levels()
     yield

@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
 
 # What a DATA_TYPES override may set.
 DATA_TYPE_OVERRIDES = frozenset({"ttl", "jitter", "stale_ttl", "levels", "l1_ttl", "schema_version", "strategy",
-                                 "serializer", "max_staleness"})
+                                 "serializer", "max_staleness", "negative_ttl", "max_negative"})
 
 
 class CachingSettings:

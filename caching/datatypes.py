@@ -59,6 +59,12 @@ class DataType:
     cdn_paths: Callable[[Any], Iterable[str]] | None = None
     # Write-through types: the data version of a value (e.g. the cart's version field).
     version_of: Callable[[Any], int] | None = None
+    # Negative entries ("no such product"): recognised by `negative(value)`, kept only
+    # `negative_ttl` seconds, and at most `max_negative` stored per such period, so that
+    # clients asking for ids that do not exist cannot fill the cache with them.
+    negative: Callable[[Any], bool] | None = None
+    negative_ttl: float = 30.0
+    max_negative: int = 10_000
     metrics: DataTypeMetrics = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -100,10 +106,18 @@ class DataType:
         namespaces = self.namespace(item_id) if callable(self.namespace) else self.namespace
         return [namespaces] if isinstance(namespaces, str) else list(namespaces)
 
+    def is_negative(self, value: Any) -> bool:
+        return self.negative is not None and self.negative(value)
+
     def envelope(self, value: Any, *, delta: float = 0.0) -> tuple[bytes, float, int]:
         """The L2 entry of `value`: (blob, ttl, Redis TTL in ms). The entry turns stale
-        after a jittered `ttl` and stays in Redis `stale_ttl` longer, to be served while
-        one worker refreshes it; `delta` (the load time) feeds XFetch."""
+        after a jittered `ttl` (`negative_ttl` for a negative entry) and stays in Redis
+        `stale_ttl` longer, to be served while one worker refreshes it; `delta` (the load
+        time) feeds XFetch."""
+        if self.is_negative(value):
+            blob = pack(self.codec.dumps(value), soft_expires_at=time.time() + self.negative_ttl, delta=0.0,
+                        compress_threshold=0)
+            return blob, self.negative_ttl, int(self.negative_ttl * 1000)
         ttl = self.jittered_ttl()
         blob = pack(self.codec.dumps(value), soft_expires_at=time.time() + ttl, delta=delta,
                     compress_threshold=settings.COMPRESS_THRESHOLD)

@@ -25,10 +25,12 @@ from redis.exceptions import (
 # ClusterError covers CLUSTERDOWN and MASTERDOWN.
 _UNAVAILABLE_TYPES = (ConnectionError, TimeoutError, ReadOnlyError, OutOfMemoryError, TryAgainError, ClusterError)
 # Error replies redis-py raises as a plain ResponseError (BUSY: a script or module runs
-# too long; NOREPLICAS: min-replicas-to-write unmet; MISCONF: a failed save stops writes),
-# and the codes of the types above, as they appear inside a pipeline's error message.
+# too long; NOREPLICAS: min-replicas-to-write unmet; MISCONF: a failed save stops writes;
+# WRONGTYPE: someone else's value of another type under one of our keys, which like any
+# value we did not write is a miss, not an error), and the codes of the types above, as
+# they appear inside a pipeline's error message.
 _UNAVAILABLE_CODES = ("BUSY", "NOREPLICAS", "MISCONF", "LOADING", "READONLY", "OOM", "MASTERDOWN", "CLUSTERDOWN",
-                      "TRYAGAIN")
+                      "TRYAGAIN", "WRONGTYPE")
 _PROGRAMMING_CLUSTER_ERRORS = (CrossSlotTransactionError, InvalidPipelineStack)
 
 

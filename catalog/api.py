@@ -14,7 +14,7 @@ from shop.api.links import public_url
 from shop.api.params import validate_query
 from shop.api.schema import api_operation, id_parameter
 
-from . import listings
+from . import listings, popularity
 from .serializers import (
     PRODUCT_PAGE,
     CategorySerializer,
@@ -71,6 +71,8 @@ class ProductDetailView(PublicCachedView):
 def _page_response(view, validated: dict, *, category: tuple[int, str] | None, in_query: bool,
                    query: str | None = None, policy: CachePolicy):
     params = listings.listing_params(validated, category_id=category[0] if category else None, query=query)
+    if query is not None:
+        popularity.record_search(params)
     extra = {"category": category[1]} if category and in_query else {}
     body, status = listings.page_body(params, base_url=view.base_url(), extra_query=extra, search=query is not None)
     return cached_json_response(view.request, body, status=status, policy=policy)

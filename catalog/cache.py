@@ -109,6 +109,7 @@ PRODUCT = register(DataType(
     ttl=300,
     jitter=0.10,
     levels=("l1", "l2"),
+    negative=lambda body: body == b"",  # no such product: kept briefly, at most so many
     invalidated_by=PRODUCT_RULES,
     cdn_paths=lambda product_id: [f"/api/v1/products/{product_id}/"],
 ))
@@ -121,6 +122,7 @@ PRODUCT_CARD = register(DataType(
     ttl=300,
     jitter=0.10,
     levels=("l1", "l2"),
+    negative=lambda body: body == b"",
     invalidated_by=PRODUCT_RULES,
 ))
 
@@ -191,6 +193,7 @@ CATEGORY_SLUG = register(DataType(
     serializer="json",
     ttl=300,
     levels=("l1", "l2"),
+    negative=lambda category_id: category_id == 0,
     invalidated_by=(
         ModelRule(Category, ids=lambda category, previous: [category.slug, (previous or {}).get("slug")],
                   track=("slug",)),

@@ -1,6 +1,7 @@
 """Catalog writes and maintenance."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -8,8 +9,10 @@ from django.utils import timezone
 
 import caching
 
-from . import payloads
-from .models import Product, SearchRemoval
+from . import listings, payloads
+from .models import Category, Product, SearchRemoval
+from .popularity import top_searches, warm_mark
+from .selectors import PRODUCT_ORDERINGS
 
 
 def catalog_warm_products(*, limit: int | None = None, batch_size: int = 1000,
@@ -30,6 +33,81 @@ def catalog_warm_products(*, limit: int | None = None, batch_size: int = 1000,
         stored += caching.warm("product", batch, payloads.product_payloads)
         progress(len(batch))
     return stored
+
+
+class _Pace:
+    """At most `rate` loads a second, so warming never competes with shoppers for the database."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = time.monotonic()
+
+    def wait(self) -> None:
+        delay = self.next - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self.next = max(self.next, time.monotonic()) + self.interval
+
+
+def _warm_page(params: dict, *, search: bool, pace: _Pace) -> None:
+    if search:
+        page = caching.fetch("search", params)
+        ids = page.value["ids"]
+    else:
+        caching.get_or_load("listing_count", {k: params[k] for k in ("scope", "min_price", "max_price")})
+        page = caching.fetch("listing_page", params)
+        ids = page.value["ids"]
+    if ids:
+        caching.get_many("product_card", ids, payloads.product_cards)
+    if page.status == caching.Status.MISS:
+        pace.wait()
+
+
+def catalog_warm_listings(*, pages: int = 2, rate: float = 50,
+                          progress: Callable[[int], None] = lambda n: None) -> int:
+    """The first `pages` pages of every category's listing (and the whole catalog's), in every
+    order, with their cards: what a shop's first visitors after a flush would load."""
+    categories = [(None, None), *Category.objects.filter(is_active=True).order_by("pk").values_list("pk", "slug")]
+    pace, warmed = _Pace(rate), 0
+    for category_id, slug in categories:
+        if slug is not None:
+            caching.get_or_load("category_slug", slug)  # how a listing's URL finds its category
+        for ordering in ("", *PRODUCT_ORDERINGS):
+            for page in range(1, pages + 1):
+                params = listings.listing_params({"ordering": ordering, "page": page}, category_id=category_id)
+                try:
+                    _warm_page(params, search=False, pace=pace)
+                except Exception:  # a page past the end (a small category): nothing to warm
+                    break
+                warmed += 1
+        progress(1)
+    return warmed
+
+
+def catalog_warm_searches(*, limit: int = 200, rate: float = 50,
+                          progress: Callable[[int], None] = lambda n: None) -> int:
+    """The first page of the most requested searches (catalog.popularity), with their cards."""
+    pace, warmed = _Pace(rate), 0
+    for params in top_searches(limit):
+        _warm_page(params, search=True, pace=pace)
+        warmed += 1
+        progress(1)
+    return warmed
+
+
+def catalog_warm(*, products: int | None = None, rate: float = 50) -> dict[str, int]:
+    """Warm what shoppers read first: listings, popular searches, then product details."""
+    warmed = {"listings": catalog_warm_listings(rate=rate), "searches": catalog_warm_searches(rate=rate),
+              "products": catalog_warm_products(limit=products)}
+    warm_mark.set()
+    return warmed
+
+
+def catalog_warm_if_cold() -> dict[str, int] | None:
+    """Warm when the cache has been flushed (or the deploy is new): beat checks it every minute."""
+    if warm_mark.is_set():
+        return None
+    return catalog_warm(products=10_000)
 
 
 def catalog_prune_search_removals(*, older_than: timedelta = timedelta(days=1)) -> int:

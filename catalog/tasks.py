@@ -2,7 +2,7 @@
 from celery import shared_task
 
 from .search import search_catch_up
-from .services import catalog_prune_search_removals, catalog_warm_products
+from .services import catalog_prune_search_removals, catalog_warm_if_cold, catalog_warm_products
 
 
 @shared_task(name="catalog.warm_products")
@@ -16,6 +16,12 @@ def search_catch_up_task() -> int | None:
     """Bring the search index up to date (beat, every few seconds: a process that changed the
     catalog and could not catch up itself, or crashed first, is never the only chance)."""
     return search_catch_up()
+
+
+@shared_task(name="catalog.warm_if_cold", ignore_result=True)
+def warm_if_cold() -> dict | None:
+    """After a flush or a deploy: warm listings, popular searches and the first products."""
+    return catalog_warm_if_cold()
 
 
 @shared_task(name="catalog.prune_search_removals", ignore_result=True)

@@ -61,6 +61,7 @@ ORDER = register(DataType(
     name="order",
     loader=order_payload,
     serializer="raw",
+    negative=lambda body: body == b"",
     ttl=60,
     jitter=0.10,
     levels=("l2",),

@@ -9,6 +9,7 @@ ensure_packages wrk wrk
 start_test_services
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py seed_catalog --products "${BENCH_PRODUCTS:-1000000}" --categories "${BENCH_CATEGORIES:-100}"
+.venv/bin/python manage.py rebuild_search_index
 if [ "${BENCH_WORKLOAD:-1}" = "0" ]; then
   .venv/bin/python -m bench.http
 else

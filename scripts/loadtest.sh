@@ -9,6 +9,7 @@ export LOADTEST_PRODUCTS="${LOADTEST_PRODUCTS:-10000}" LOADTEST_USERS="${LOADTES
 export LOADTEST_PASSWORD="${LOADTEST_PASSWORD:-$(head -c 18 /dev/urandom | base64)}"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py seed_catalog --products "$LOADTEST_PRODUCTS" --categories 50
+.venv/bin/python manage.py rebuild_search_index
 .venv/bin/python -m bench.loadtest_users "$LOADTEST_USERS"
 port="${LOADTEST_PORT:-8098}"
 DJANGO_SETTINGS_MODULE=shop.settings .venv/bin/gunicorn shop.wsgi:application --bind "127.0.0.1:$port" \

@@ -60,6 +60,7 @@ fi
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
 .venv/bin/python manage.py seed_catalog --if-empty \
   --products "${DEMO_PRODUCTS:-2000}" --categories "${DEMO_CATEGORIES:-20}"
+.venv/bin/python manage.py rebuild_search_index --if-empty
 if [ -n "$sqlite_file" ]; then chmod 600 "$sqlite_file"; fi
 
 log "serving on http://127.0.0.1:$PORT/api/v1/products/ (Ctrl-C stops everything)"

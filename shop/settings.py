@@ -165,6 +165,8 @@ SEARCH_CATCH_UP = env.str("SEARCH_CATCH_UP", default="thread")
 # background refresh rebuilds it: the catalog is eventually consistent, search results a
 # little more so (product bodies in either are never stale: they come from product entries).
 LISTING_MAX_STALENESS = env.float("LISTING_MAX_STALENESS", default=60)
+# The share of searches counted into the popularity that warming follows.
+POPULARITY_SAMPLE = env.float("POPULARITY_SAMPLE", default=0.1)
 SEARCH_MAX_STALENESS = env.float("SEARCH_MAX_STALENESS", default=600)
 
 SESSION_ENGINE = "sessions_app.engine"
@@ -257,6 +259,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "search-catch-up": {"task": "catalog.search_catch_up",
                         "schedule": env.float("SEARCH_CATCH_UP_SECONDS", default=5.0)},
     "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},
+    # After a flush or a deploy that bumped a schema version: listings, popular searches, products.
+    "warm-if-cold": {"task": "catalog.warm_if_cold", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from ..conf import settings
+from ..counters import WindowCounter
 from ..errors import L2Unavailable
 from ..serializers import Envelope, Undecodable, unpack
 from .base import Result, Status, Strategy, load
@@ -31,6 +32,7 @@ class _NotLeased:
 
 
 NOT_LEASED = _NotLeased()
+NEGATIVE_BUDGET = WindowCounter("negative")
 
 
 class CacheAside(Strategy):
@@ -201,6 +203,13 @@ class CacheAside(Strategy):
         started = time.perf_counter()
         value = load(data_type, item_id, loader)
         delta = time.perf_counter() - started
+        if data_type.is_negative(value) and not self._negative_allowed(data_type):
+            if lease_token is not None:
+                try:
+                    self.tier.release_lease(key, lease_token)
+                except L2Unavailable:
+                    pass  # it expires by itself
+            return value  # served, not stored: this period's budget of negative entries is spent
         blob, ttl, ttl_ms = data_type.envelope(value, delta=delta)
         try:
             stored = self.tier.set_if_fence(key, blob, ttl_ms=ttl_ms, fence=fence, release_lease=lease_token)
@@ -209,6 +218,11 @@ class CacheAside(Strategy):
         if stored:
             self._promote(data_type, key, value, ttl, len(blob), epoch)
         return value
+
+    def _negative_allowed(self, data_type) -> bool:
+        """May one more negative entry of this type be stored in this period (all processes)?"""
+        count, _ = NEGATIVE_BUDGET.hit(data_type.name, window=data_type.negative_ttl)
+        return count <= data_type.max_negative
 
     def _load_into_l1(self, data_type, item_id, key: str, loader, epoch: int) -> Any:
         value = load(data_type, item_id, loader)

@@ -33,13 +33,14 @@ from caching.errors import is_unavailable
     ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist"),
     ResponseError("Command # 2 (SET k:fence t PX 1) of pipeline caused error: OOM command not allowed"),
     SlotNotCoveredError("slot 12 not covered"), RedisClusterException("no reachable node"),
+    ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"),
 ])
 def test_errors_of_the_server_state_or_the_network_fail_open(error):
     assert is_unavailable(error)
 
 
 @pytest.mark.parametrize("error", [
-    ResponseError("ERR value is not an integer or out of range"), ResponseError("WRONGTYPE Operation against a key"),
+    ResponseError("ERR value is not an integer or out of range"),
     ResponseError("CROSSSLOT Keys in request don't hash to the same slot"), NoScriptError("NOSCRIPT"),
     DataError("Invalid input of type: 'dict'"), CrossSlotTransactionError("keys in different slots"),
     ValueError("a bug"),

@@ -94,7 +94,9 @@ return 0
 # expired, overwritten with something that is not a number), so the entries of an
 # old generation can never become reachable again.
 BUMP_GENERATION = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local raw = redis.pcall('GET', KEYS[1])
+local current = 0
+if type(raw) == 'string' then current = tonumber(raw) or 0 end
 local generation = math.max(current + 1, tonumber(ARGV[1]))
 redis.call('SET', KEYS[1], string.format('%.0f', generation), 'PX', ARGV[2])
 return string.format('%.0f', generation)
@@ -105,7 +107,9 @@ return string.format('%.0f', generation)
 # new one from the clock (ARGV[1], microseconds). Never 0 again: after a lost key,
 # readers must not fall back to a generation whose entries may still be stored.
 READ_GENERATION = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '')
+local raw = redis.pcall('GET', KEYS[1])
+local current = nil
+if type(raw) == 'string' then current = tonumber(raw) end
 if current then return string.format('%.0f', current) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.test import Client
+from django_redis import get_redis_connection
 
 from caching.invalidation import invalidating
 from caching.tests.concurrency import wait_for
@@ -240,3 +241,22 @@ def test_an_edit_here_is_served_by_every_worker_of_another_server(product):
             assert json.loads(body)["price"] == "44.00", headers.get("X-Cache")
     finally:
         server.stop()
+
+
+@pytest.mark.django_db
+def test_unknown_ids_are_cached_briefly_and_only_so_many(api_client, settings, django_assert_num_queries):
+    from caching.datatypes import registry
+
+    product_type = registry.get("product")
+    previous = product_type.max_negative
+    product_type.max_negative = 3
+    try:
+        for product_id in range(900_001, 900_006):  # five unknown ids, room for three
+            assert api_client.get(f"/api/v1/products/{product_id}/").status_code == 404
+        with django_assert_num_queries(2):  # the two beyond the budget were not stored
+            for product_id in range(900_001, 900_006):
+                assert api_client.get(f"/api/v1/products/{product_id}/").status_code == 404
+        key = product_type.key(900_001)
+        assert 0 < get_redis_connection("default").pttl(key) <= product_type.negative_ttl * 1000
+    finally:
+        product_type.max_negative = previous

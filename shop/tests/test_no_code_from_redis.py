@@ -60,8 +60,12 @@ def test_a_crafted_pickle_under_every_key_runs_nothing_and_every_read_is_a_miss(
 
     marker = tmp_path / "ran"
     crafted = pickle.dumps(_RunsCode(marker))
-    for server, key in keys:
-        server.set(key, crafted, keepttl=True)
+    for number, (server, key) in enumerate(keys):
+        if number % 5 == 0:  # some as values of another type: a list holding the pickle
+            server.delete(key)
+            server.rpush(key, crafted)
+        else:
+            server.set(key, crafted, keepttl=True)
     get_layer().l1.clear()  # this process's copies would otherwise answer without reading Redis
     undecodable_before = sum(snapshot()["undecodable"].values())
 
@@ -70,8 +74,8 @@ def test_a_crafted_pickle_under_every_key_runs_nothing_and_every_read_is_a_miss(
         assert after.status_code == before[url].status_code == 200, url
         if url != "/api/v1/session/":  # it holds a fresh CSRF token
             assert after.json() == before[url].json(), url
-        if "X-Cache" in after:
-            assert after["X-Cache"] == "MISS", url
+        if "X-Cache" in after:  # from the database, through the cache (MISS) or around it (BYPASS)
+            assert after["X-Cache"] in ("MISS", "BYPASS"), url
     assert not marker.exists(), "a value read from Redis ran code"
     assert sum(snapshot()["undecodable"].values()) > undecodable_before
     # The session, read from the database instead, still knows the user; a new login works.
