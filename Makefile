@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-micro bench-workload loadtest services-stop clean
+.PHONY: run test lint bench bench-micro bench-workload bench-shop loadtest services-stop clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -25,6 +25,9 @@ bench: $(VENV)/.installed
 
 bench-workload: $(VENV)/.installed
 	@scripts/bench-workload.sh
+
+bench-shop: $(VENV)/.installed
+	@scripts/bench-shop.sh
 
 loadtest: $(VENV)/.installed
 	@scripts/loadtest.sh

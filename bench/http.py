@@ -349,9 +349,10 @@ def main() -> None:
     (out / "behaviour.json").write_text(json.dumps({"outage": outage, "lag_ms": lag_ms, "stampede": stampede}))
     text = report(results) + behaviour_report(outage, lag_ms, stampede)
     if "--with-workload" in sys.argv:
-        from bench import workload
+        from bench import shop_mix, workload
 
         text += "\n" + workload.run_workload().replace("# Zipf workload", "## Zipf workload")
+        text += "\n" + shop_mix.main().replace("# A shop's traffic", "## A shop's traffic")
     RESULTS.write_text(text)
     print(text)
 

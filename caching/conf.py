@@ -29,8 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # XFetch's beta: > 1 refreshes hot keys earlier, 0 turns early refresh off.
     "XFETCH_BETA": 1.0,
     "COMPRESS_THRESHOLD": 4096,
-    "L1_MAX_ENTRIES": 10_000,
-    "L1_MAX_BYTES": 64 * 1024 * 1024,
+    "L1_MAX_ENTRIES": 50_000,
+    "L1_MAX_BYTES": 128 * 1024 * 1024,
     "L1_TTL": 60,
     # Single flight: how long the loader's lease lasts, how long waiters wait for its value.
     "LOCK_TTL": 10.0,

@@ -44,10 +44,11 @@ def page_body(params: dict, *, base_url: str, extra_query: dict, search: bool) -
     """The body of one listing or search page, and where its ids came from (X-Cache)."""
     if search:
         page = caching.fetch("search", params)
-        ids, count = page.value["ids"], page.value["count"]
+        ids, count, exact = page.value["ids"], page.value["count"], True
     else:
         count_params = {k: params[k] for k in ("scope", "min_price", "max_price")}
-        count = caching.get_or_load("listing_count", count_params)
+        counted = caching.get_or_load("listing_count", count_params)
+        count, exact = counted["count"], counted["exact"]
         page = None
     size, number = params["page_size"], params["page"]
     if number > 1 and (number - 1) * size >= count:
@@ -64,7 +65,8 @@ def page_body(params: dict, *, base_url: str, extra_query: dict, search: bool) -
         query.update({"page": to, "page_size": size})
         return f"{base_url}?{urlencode(query)}"
 
-    head = orjson.dumps({"count": count, "next": link(number + 1) if number * size < count else None,
+    head = orjson.dumps({"count": count, "count_is_exact": exact,
+                         "next": link(number + 1) if number * size < count else None,
                          "previous": link(number - 1) if number > 1 else None})
     return head[:-1] + b',"results":[' + results + b"]}", page.status
 

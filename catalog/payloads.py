@@ -88,10 +88,12 @@ def listing_page(params: dict) -> dict:
                                          limit=size)}
 
 
-def listing_count(params: dict) -> int:
+def listing_count(params: dict) -> dict:
+    """{"count": n, "exact": bool}: counted up to selectors.LISTING_COUNT_CAP."""
     import caching
 
-    return _listed(params, caching.get_or_load("inactive_categories", "all")).count()
+    count, exact = selectors.capped_count(_listed(params, caching.get_or_load("inactive_categories", "all")))
+    return {"count": count, "exact": exact}
 
 
 def search_page(params: dict) -> dict:

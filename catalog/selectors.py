@@ -80,6 +80,16 @@ def listed_products(*, scope: str, min_price: Decimal | None = None, max_price: 
     return qs
 
 
+LISTING_COUNT_CAP = 10_000
+
+
+def capped_count(queryset: QuerySet[Product]) -> tuple[int, bool]:
+    """(count, exact): counted up to LISTING_COUNT_CAP, so that counting the whole catalog
+    reads 10,000 index entries, not a million. Pages go no further either."""
+    count = queryset.order_by().values("id")[:LISTING_COUNT_CAP + 1].count()  # any 10,001 rows: no order
+    return min(count, LISTING_COUNT_CAP), count <= LISTING_COUNT_CAP
+
+
 def listing_ids(queryset: QuerySet[Product], *, ordering: str | None, offset: int, limit: int) -> list[int]:
     """One page of ids, in the listing's order: read from the matching index, no sort."""
     return list(queryset.order_by(*_ordering(ordering)).values_list("id", flat=True)[offset:offset + limit])

@@ -41,7 +41,7 @@ class ProductDetailSerializer(ProductListItemSerializer):
         fields = [*ProductListItemSerializer.Meta.fields, "description", "stock", "attributes", "updated_at"]
 
 
-PRODUCT_PAGE = page_serializer("ProductPage", ProductListItemSerializer)
+PRODUCT_PAGE = page_serializer("ProductPage", ProductListItemSerializer, capped_count=True)
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{1,8}(?:\.\d{0,2})?$", "example": "19.90",

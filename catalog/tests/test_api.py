@@ -137,3 +137,17 @@ def test_search_rejects_missing_or_bad_parameters(api_client, db, params):
     response = api_client.get("/api/v1/search/", params)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.django_db
+def test_a_listing_counts_and_pages_up_to_the_cap(api_client, make_product, monkeypatch):
+    from catalog import selectors
+
+    monkeypatch.setattr(selectors, "LISTING_COUNT_CAP", 2)  # 10,000 in the shop
+    for _ in range(3):
+        make_product()
+    body = api_client.get("/api/v1/products/", {"page_size": 1}).json()
+    assert body["count"] == 2 and body["count_is_exact"] is False
+    assert api_client.get("/api/v1/products/", {"page_size": 1, "page": 2}).json()["next"] is None
+    assert api_client.get("/api/v1/products/", {"page_size": 1, "page": 3}).status_code == 404
+    assert api_client.get("/api/v1/products/", {"page_size": 5}).json()["count_is_exact"] is False

@@ -128,14 +128,21 @@ class LinkField(serializers.CharField):
         super().__init__(allow_null=True, **kwargs)
 
 
-def page_serializer(name: str, item_serializer: type[serializers.Serializer]) -> serializers.Serializer:
-    """The body of one page of `item_serializer`s (shop.api.pages.page_body)."""
+def page_serializer(name: str, item_serializer: type[serializers.Serializer], *,
+                    capped_count: bool = False) -> serializers.Serializer:
+    """The body of one page of `item_serializer`s (shop.api.pages.page_body, catalog.listings)."""
     fields = {
         "count": serializers.IntegerField(min_value=0, help_text="Items over all pages."),
         "next": LinkField(),
         "previous": LinkField(),
         "results": item_serializer(many=True),
     }
+    if capped_count:
+        fields["count"] = serializers.IntegerField(
+            min_value=0, help_text="Items over all pages, counted up to 10,000: see `count_is_exact`.")
+        fields["count_is_exact"] = serializers.BooleanField(
+            help_text="False when there are more than `count` items: a listing counts, and pages, up to its "
+                      "first 10,000 products (narrow it with a category or a price range); a search counts all.")
     return type(name, (serializers.Serializer,), fields)()
 
 
