@@ -111,56 +111,46 @@ class CacheLayer:
         metrics.l2_hit.inc(len(missing) - len(still_missing))
         metrics.l2_miss.inc(len(still_missing))
         if still_missing:
-            found.update(self._load_many_and_store(data_type, still_missing, cache_keys, load_many, epoch))
+            loaded = self._fenced_load_many(data_type, still_missing, [cache_keys[i] for i in still_missing],
+                                            load_many, epoch=epoch)
+            found.update(load_many(still_missing) if loaded is None else loaded[0])
+            metrics.loads.inc()
         return found
-
-    def _load_many_and_store(self, data_type: DataType, item_ids: list[Any], cache_keys: dict[Any, str],
-                             load_many, epoch: int) -> dict[Any, Any]:
-        try:
-            fences = self.tier.fences([cache_keys[item_id] for item_id in item_ids])  # before the load
-        except L2Unavailable:
-            return load_many(item_ids)
-        values = load_many(item_ids)
-        data_type.metrics.loads.inc()
-        entries = []
-        for item_id, fence in zip(item_ids, fences, strict=True):
-            if item_id in values:
-                blob, ttl, ttl_ms = data_type.envelope(values[item_id])
-                entries.append((cache_keys[item_id], blob, ttl_ms, fence))
-                if data_type.uses_l1:
-                    self.l1.set(cache_keys[item_id], values[item_id], ttl=min(data_type.l1_ttl, ttl), size=len(blob),
-                                read_epoch=epoch)
-        try:
-            self.tier.set_many_if_fence(entries)
-        except L2Unavailable:
-            pass
-        return values
 
     def warm(self, data_type: str | DataType, item_ids: list[Any],
              load_many: Callable[[list[Any]], dict[Any, Any]]) -> int:
-        """Load many items at once and store them (cache warming); returns how many were stored.
-
-        Fenced like a single load: the fences are read before `load_many` reads
-        the database, so an item invalidated meanwhile is not stored stale.
-        """
+        """Load many items at once and store them (cache warming); returns how many were stored."""
         data_type = self.registry.get(data_type)
         if not settings.ENABLED or not self.strategies[data_type.strategy].warmable(data_type):
             return 0
-        cache_keys = [data_type.key(item_id) for item_id in item_ids]
+        loaded = self._fenced_load_many(data_type, item_ids, [data_type.key(item_id) for item_id in item_ids],
+                                        load_many)
+        return 0 if loaded is None else loaded[1]
+
+    def _fenced_load_many(self, data_type: DataType, item_ids: list[Any], cache_keys: list[str], load_many, *,
+                          epoch: int | None = None) -> tuple[dict[Any, Any], int] | None:
+        """Load many items with one `load_many` and store them, fenced like a single load: the
+        fences are read before `load_many` reads the database, so an item invalidated meanwhile
+        is not stored stale. With `epoch`, the values go into L1 too. Returns the values and how
+        many were stored, or None (nothing loaded) when Redis cannot give the fences."""
         try:
             fences = self.tier.fences(cache_keys)
         except L2Unavailable:
-            return 0
+            return None
         values = load_many(item_ids)
         entries = []
         for item_id, key, fence in zip(item_ids, cache_keys, fences, strict=True):
             if item_id in values:
-                blob, _, ttl_ms = data_type.envelope(values[item_id])
+                blob, ttl, ttl_ms = data_type.envelope(values[item_id])
                 entries.append((key, blob, ttl_ms, fence))
+                if epoch is not None and data_type.uses_l1:
+                    self.l1.set(key, values[item_id], ttl=min(data_type.l1_ttl, ttl), size=len(blob),
+                                read_epoch=epoch)
         try:
-            return self.tier.set_many_if_fence(entries)
+            stored = self.tier.set_many_if_fence(entries)
         except L2Unavailable:
-            return 0
+            stored = 0
+        return values, stored
 
     # Writes ----------------------------------------------------------------
 

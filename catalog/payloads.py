@@ -70,11 +70,15 @@ def category_id_for_slug(slug: str) -> int:
     return Category.objects.filter(slug=slug, is_active=True).values_list("id", flat=True).first() or 0
 
 
+def _price_filter(params: dict) -> dict[str, Decimal | None]:
+    """The min_price and max_price of normalised listing parameters (strings there), as numbers."""
+    return {name: Decimal(params[name]) if params.get(name) else None for name in ("min_price", "max_price")}
+
+
 def _listed(params: dict, inactive: list[int]):
     return selectors.listed_products(
         scope=params["scope"], inactive_categories=inactive,
-        min_price=Decimal(params["min_price"]) if params.get("min_price") else None,
-        max_price=Decimal(params["max_price"]) if params.get("max_price") else None,
+        **_price_filter(params),
     )
 
 
@@ -105,8 +109,7 @@ def search_page(params: dict) -> dict:
         terms=params["q"].split(), scope=scope,
         scope_categories=tuple(selectors.category_with_descendant_ids(category=Category(pk=int(scope[1:]))))
         if scope.startswith("t") else (),
-        min_price=Decimal(params["min_price"]) if params.get("min_price") else None,
-        max_price=Decimal(params["max_price"]) if params.get("max_price") else None,
+        **_price_filter(params),
         ordering=params["ordering"] or None,
         inactive_categories=tuple(caching.get_or_load("inactive_categories", "all")),
     )

@@ -117,8 +117,8 @@ class RedisBackend(BaseCache):
         self.location = location
         self.options = params.get("OPTIONS", {})
         self.cluster = bool(self.options.get("CLUSTER", False))
-        level = self._level()
-        self.tier, self.invalidator = level.tier, level.invalidator
+        self.level = self._level()
+        self.tier, self.invalidator = self.level.tier, self.level.invalidator
 
     def _level(self) -> Level:
         return shared_level(self.location, self.options, kind=self.level_kind)

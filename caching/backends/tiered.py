@@ -17,8 +17,7 @@ class TieredBackend(RedisBackend):
     def __init__(self, location: str, params: dict):
         super().__init__(location, params)
         self.l1_timeout = float(self.options.get("L1_TIMEOUT", 5))
-        level = self._level()
-        self.l1, self.bus = level.l1, level.bus
+        self.l1, self.bus = self.level.l1, self.level.bus
 
     def _level(self) -> Level:
         options = self.options

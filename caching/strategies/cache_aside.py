@@ -39,16 +39,9 @@ class CacheAside(Strategy):
     sleep = staticmethod(time.sleep)
     random = staticmethod(random.random)
 
-    def key_for(self, data_type, item_id) -> str:
-        return data_type.key(item_id)
-
     def fetch(self, data_type, item_id, loader) -> Result:
         metrics = data_type.metrics
-        try:
-            key = self.key_for(data_type, item_id)
-        except L2Unavailable:
-            metrics.bypass.inc()
-            return Result(load(data_type, item_id, loader), Status.BYPASS)
+        key = data_type.key(item_id)
         l1 = self.l1
         if data_type.uses_l1:
             entry = l1.get(key)
