@@ -4,12 +4,8 @@
 # the Zipf workload (BENCH_WORKLOAD=0 skips it).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_packages wrk wrk
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt 2>&1 | grep -v "is ignored" || true
-start_test_services
-.venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py seed_catalog --products "${BENCH_PRODUCTS:-1000000}" --categories "${BENCH_CATEGORIES:-100}"
-.venv/bin/python manage.py rebuild_search_index
+bench_catalog
 if [ "${BENCH_WORKLOAD:-1}" = "0" ]; then
   .venv/bin/python -m bench.http
 else

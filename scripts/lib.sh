@@ -108,6 +108,17 @@ start_test_services() {
   export DEBUG=False
 }
 
+# bench_catalog: the test services (stopped at exit) and the benchmarks' catalog,
+# BENCH_PRODUCTS products (a million) migrated, seeded and indexed for search.
+bench_catalog() {
+  ensure_packages wrk wrk
+  start_test_services
+  "$ROOT/.venv/bin/python" manage.py migrate --noinput -v0
+  "$ROOT/.venv/bin/python" manage.py seed_catalog --products "${BENCH_PRODUCTS:-1000000}" \
+    --categories "${BENCH_CATEGORIES:-100}"
+  "$ROOT/.venv/bin/python" manage.py rebuild_search_index
+}
+
 stop_started_services() {
   for port in "${STARTED_REDIS[@]}"; do "$ROOT/scripts/redis.sh" stop "$port" || true; done
   for svc in "${STARTED_SERVICES[@]}"; do
