@@ -14,7 +14,7 @@ from shop.api.links import public_url
 from shop.api.params import validate_query
 from shop.api.schema import api_operation, id_parameter
 
-from . import listings, popularity
+from . import listings, popularity, prefetch
 from .serializers import (
     PRODUCT_PAGE,
     CategorySerializer,
@@ -62,19 +62,22 @@ class ProductDetailView(PublicCachedView):
                    operation_id="products_retrieve", parameters=[id_parameter("id", "The product's id.")],
                    descriptions={404: "No active product with this id (`not_found`)."})
     def get(self, request, pk: int):
-        result = caching.fetch("product", checked_path_id(pk))
+        product_id = checked_path_id(pk)
+        result = caching.fetch("product", product_id)
         if not result.value:
             raise NotFound("No product with this id.")
+        popularity.record_product(product_id)
+        prefetch.after_product_view(result.value)
         return cached_json_response(request, result.value, status=result.status, policy=PRODUCT_POLICY)
 
 
 def _page_response(view, validated: dict, *, category: tuple[int, str] | None, in_query: bool,
                    query: str | None = None, policy: CachePolicy):
     params = listings.listing_params(validated, category_id=category[0] if category else None, query=query)
-    if query is not None:
-        popularity.record_search(params)
     extra = {"category": category[1]} if category and in_query else {}
     body, status = listings.page_body(params, base_url=view.base_url(), extra_query=extra, search=query is not None)
+    # Counted once served: a page past the end is not what warming should load.
+    (popularity.record_listing if query is None else popularity.record_search)(params)
     return cached_json_response(view.request, body, status=status, policy=policy)
 
 

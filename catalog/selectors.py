@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -33,6 +34,32 @@ def search_terms(query: str) -> list[str]:
         if len(word) >= SEARCH_MIN_WORD_LENGTH and word not in SEARCH_STOPWORDS and word not in terms:
             terms.append(word)
     return terms[:SEARCH_MAX_WORDS]
+
+
+def product_ids_in_order(*, limit: int | None = None) -> Iterator[int]:
+    """Ids of the products sold (active, in an active category), in id order, streamed."""
+    ids = Product.objects.filter(is_active=True, category__is_active=True).order_by("pk").values_list("pk", flat=True)
+    if limit is not None:
+        ids = ids[:limit]
+    return ids.iterator(chunk_size=2000)
+
+
+def product_ids_to_warm(*, limit: int | None = None) -> Iterable[int]:
+    """The products warming loads, most wanted first: by recorded request counts; with none
+    (a new store Redis), by how many orders name them; with neither (a new shop), in id
+    order, since loading the catalog's first products beats loading nothing. Counts that
+    exist are never padded with other products: those are what the traffic does not read."""
+    from orders.selectors import product_ids_most_ordered
+
+    from .popularity import KEEP, PRODUCT, top_products
+
+    ids = top_products(KEEP[PRODUCT] if limit is None else limit)
+    if ids:
+        return ids
+    ids = product_ids_most_ordered(limit=limit)
+    if ids:
+        return ids
+    return product_ids_in_order(limit=limit)
 
 
 def category_list() -> QuerySet[Category]:

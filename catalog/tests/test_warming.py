@@ -46,17 +46,17 @@ def test_warm_task_and_limit(make_product):
     assert warm_products.run(limit=None) == 3
 
 
-def test_warming_loads_every_listing_order_and_the_popular_searches(api_client, make_product, category, settings,
+def test_warming_loads_every_listing_order_and_the_popular_searches(api_client, make_product, category,
                                                                       django_assert_num_queries):
-    from catalog.popularity import warm_mark
+    from catalog.popularity import flush_counts, warm_mark
     from catalog.services import catalog_warm
 
     for n in range(3):
         make_product(name=f"Copper Kettle {n}")
-    settings.POPULARITY_SAMPLE = 1.0  # count every search here
     for _ in range(3):
         api_client.get("/api/v1/search/", {"q": "copper"})
     api_client.get("/api/v1/search/", {"q": "kettle", "ordering": "price"})
+    flush_counts()
     caching_flush()
     assert not warm_mark.is_set()
 
@@ -88,3 +88,78 @@ def caching_flush():
 
     get_redis_connection("default").flushdb()
     get_layer().l1.clear()
+
+
+def _first_read(data_type: str, item_id) -> str:
+    """Where a read finds the entry now (MISS: warming did not load it)."""
+    return caching.fetch(data_type, item_id).status
+
+
+def test_warming_loads_the_most_requested_products_not_the_others(api_client, make_product):
+    from catalog.popularity import flush_counts
+
+    products = [make_product() for _ in range(6)]
+    requested = {products[4].id: 3, products[1].id: 2}
+    for product_id, times in requested.items():
+        for _ in range(times):
+            api_client.get(f"/api/v1/products/{product_id}/")
+    flush_counts()
+    caching_flush()
+
+    assert catalog_warm_products(limit=10, rate=0) == 2  # the requested ones, nothing padded
+    for product in products:
+        assert _first_read("product", product.id) == ("HIT-L2" if product.id in requested else "MISS")
+
+
+def test_without_request_counts_warming_loads_the_most_ordered_products(make_product, user):
+    from decimal import Decimal
+
+    from orders.models import Order, OrderItem
+
+    products = [make_product() for _ in range(5)]
+    for product, orders in ((products[3], 3), (products[0], 2), (products[2], 1)):
+        for _ in range(orders):
+            order = Order.objects.create(user=user, item_count=1, total=Decimal("10.00"))
+            OrderItem.objects.create(order=order, product=product, sku=product.sku, name=product.name, quantity=1,
+                                     unit_price=product.price, line_total=product.price)
+    caching_flush()
+
+    assert catalog_warm_products(limit=2) == 2
+    assert [_first_read("product", p.id) for p in products] == ["HIT-L2", "MISS", "MISS", "HIT-L2", "MISS"]
+
+
+def test_warming_loads_the_busiest_listings_first_pages(api_client, make_product, category):
+    from catalog.models import Category
+    from catalog.popularity import flush_counts
+    from catalog.services import catalog_warm_listings
+
+    garden = Category.objects.create(name="Garden", slug="garden")
+    for _ in range(3):
+        make_product()
+        make_product(category=garden)
+    for _ in range(3):
+        api_client.get(f"/api/v1/categories/{category.slug}/products/", {"ordering": "price", "page_size": 2})
+    api_client.get("/api/v1/categories/garden/products/", {"ordering": "-name"})
+    flush_counts()
+    caching_flush()
+
+    assert catalog_warm_listings(limit=1, pages=3, rate=0) == 2  # 3 products, 2 a page: pages 1 and 2
+    with_page = {"ordering": "price", "page_size": 2}
+    assert api_client.get(f"/api/v1/categories/{category.slug}/products/", with_page)["X-Cache"] == "HIT-L1"
+    assert api_client.get(f"/api/v1/categories/{category.slug}/products/",
+                          {**with_page, "page": 2})["X-Cache"] == "HIT-L1"
+    assert api_client.get("/api/v1/categories/garden/products/", {"ordering": "-name"})["X-Cache"] == "MISS"
+
+
+def test_the_periodic_warm_loads_only_what_is_missing(api_client, make_product):
+    from catalog.popularity import flush_counts
+    from catalog.tasks import warm_popular
+
+    products = [make_product() for _ in range(3)]
+    for product in products:
+        api_client.get(f"/api/v1/products/{product.id}/")
+    flush_counts()
+    caching_flush()
+    assert warm_popular.run()["products"] == 3
+    caching.invalidate("product", products[0].id)
+    assert warm_popular.run()["products"] == 1  # the others are still held: not read again

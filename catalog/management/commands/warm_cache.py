@@ -1,7 +1,8 @@
 """manage.py warm_cache: load what shoppers read first into the cache, with progress bars.
 
-Listings (the first pages of every category, in every order), the most requested
-searches, then product details; rate-limited so it never competes with shoppers.
+The busiest listings' first pages (every category's, in every order, while none has
+been counted), the most requested searches, then product details, most requested
+first (else most ordered); rate-limited so it never competes with shoppers.
 """
 import time
 
@@ -9,8 +10,13 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog.models import Category, Product
-from catalog.popularity import top_searches, warm_mark
+from catalog.popularity import top_listings, top_searches, warm_mark
+from catalog.selectors import PRODUCT_ORDERINGS, product_ids_to_warm
 from catalog.services import (
+    WARM_LISTINGS,
+    WARM_PAGES,
+    WARM_PRODUCTS,
+    WARM_SEARCHES,
     catalog_warm_listings,
     catalog_warm_products,
     catalog_warm_searches,
@@ -18,36 +24,43 @@ from catalog.services import (
 
 
 class Command(BaseCommand):
-    help = "Warm the cache: listings' first pages, popular searches, product details."
+    help = "Warm the cache by popularity: the busiest listings, the popular searches, the most requested products."
 
     def add_arguments(self, parser):
-        parser.add_argument("--products", type=int, default=None, help="at most this many products (default: all)")
+        parser.add_argument("--products", type=int, default=WARM_PRODUCTS, help="at most this many products")
+        parser.add_argument("--by", choices=["popularity", "id"], default="popularity",
+                            help="which products: most requested (else most ordered), or in id order")
         parser.add_argument("--batch-size", type=int, default=1000)
-        parser.add_argument("--pages", type=int, default=2, help="pages of each listing and order")
-        parser.add_argument("--searches", type=int, default=200, help="how many of the most requested searches")
-        parser.add_argument("--rate", type=float, default=50, help="at most this many listing loads a second")
+        parser.add_argument("--listings", type=int, default=WARM_LISTINGS, help="how many of the busiest listings")
+        parser.add_argument("--pages", type=int, default=WARM_PAGES, help="first pages of each listing")
+        parser.add_argument("--searches", type=int, default=WARM_SEARCHES, help="how many of the top searches")
+        parser.add_argument("--rate", type=float, default=50, help="at most this many listing or search loads a second")
+        parser.add_argument("--product-rate", type=float, default=5_000, help="at most this many products a second")
+        parser.add_argument("--only-missing", action="store_true", help="skip products the cache holds")
         parser.add_argument("--only", choices=["listings", "searches", "products"], default=None)
 
-    def handle(self, *args, products, batch_size, pages, searches, rate, only, **options):
-        if (products is not None and products < 0) or batch_size < 1 or pages < 0 or searches < 0:
-            raise CommandError("--products, --pages and --searches must be >= 0 and --batch-size >= 1")
+    def handle(self, *args, products, by, batch_size, listings, pages, searches, rate, product_rate, only_missing,
+               only, **options):
+        if min(products, listings, pages, searches) < 0 or batch_size < 1:
+            raise CommandError("--products, --listings, --pages and --searches must be >= 0 and --batch-size >= 1")
         started = time.monotonic()
         out = self.stderr._out
-        if only in (None, "listings") and pages:
-            with tqdm(total=Category.objects.filter(is_active=True).count() + 1, unit="listing",
-                      mininterval=1.0, file=out) as bar:
-                warmed = catalog_warm_listings(pages=pages, rate=rate, progress=bar.update)
+        if only in (None, "listings") and pages and listings:
+            total = len(top_listings(listings)) or (Category.objects.filter(is_active=True).count() + 1) * (
+                1 + len(PRODUCT_ORDERINGS))
+            with tqdm(total=total, unit="listing", mininterval=1.0, file=out) as bar:
+                warmed = catalog_warm_listings(limit=listings, pages=pages, rate=rate, progress=bar.update)
             self.stdout.write(f"{warmed} listing pages warmed")
         if only in (None, "searches") and searches:
             with tqdm(total=len(top_searches(searches)), unit="search", mininterval=1.0, file=out) as bar:
                 warmed = catalog_warm_searches(limit=searches, rate=rate, progress=bar.update)
             self.stdout.write(f"{warmed} searches warmed")
-        if only in (None, "products"):
-            total = Product.objects.filter(is_active=True).count()
-            if products is not None:
-                total = min(total, products)
+        if only in (None, "products") and products:
+            ids = list(product_ids_to_warm(limit=products)) if by == "popularity" else None
+            total = len(ids) if ids is not None else min(products, Product.objects.filter(is_active=True).count())
             with tqdm(total=total, unit="product", mininterval=1.0, file=out) as bar:
-                stored = catalog_warm_products(limit=products, batch_size=batch_size, progress=bar.update)
+                stored = catalog_warm_products(limit=products, by=by, batch_size=batch_size, rate=product_rate,
+                                               only_missing=only_missing, progress=bar.update)
             self.stdout.write(f"{stored} products stored in the cache")
         if only is None:
             warm_mark.set()
