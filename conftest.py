@@ -12,6 +12,7 @@ from caching.backends.redis import reset_levels
 from caching.handler import get_layer
 from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
+from shop.tests.aws import aws, moto_server  # noqa: F401  (fixtures)
 
 PASSWORD = "a-long-test-password-42"
 # What a private request served from the cache still asks the database: one query that

@@ -47,8 +47,28 @@ DEFAULTS: dict[str, Any] = {
     # How long a fence or a generation outlives its last change: far longer than any
     # entry's TTL, so an entry never outlives what guards it.
     "FENCE_TTL": 86_400,
-    # Dotted path of a callable(paths: list[str]) that purges CDN paths, or "".
-    "CDN_INVALIDATOR": "",
+    # The CDN in front of the public API (caching.cdn): changed paths go through an outbox
+    # table to invalidation requests. No distribution: CDN invalidation is off.
+    "CDN_BACKEND": "caching.cdn.cloudfront.CloudFront",
+    "CDN_DISTRIBUTION_ID": "",
+    "CDN_REGION": "us-east-1",
+    # Seconds a drain waits after a commit, and at least between two invalidation requests,
+    # so that a burst of edits goes out as a few requests, not one each.
+    "CDN_BATCH_WINDOW": 2.0,
+    "CDN_MIN_INTERVAL": 5.0,
+    # This many paths in one folder are sent as the folder's wildcard (one path to the CDN).
+    "CDN_FOLD_THRESHOLD": 20,
+    # In progress at once per distribution (CloudFront's limits; lower them to leave room
+    # for other senders).
+    "CDN_MAX_PATHS": 3000,
+    "CDN_MAX_WILDCARDS": 15,
+    # Backoff of a request the CDN did not take: base * 2^(attempts-1), capped, jittered.
+    "CDN_RETRY_BASE": 2.0,
+    "CDN_RETRY_MAX": 300.0,
+    # Attempts botocore makes within one send (quick retries; the backoff above spans drains).
+    "CDN_API_ATTEMPTS": 3,
+    # How long one drain may hold the drain lease (longer than a drain ever takes).
+    "CDN_DRAIN_LEASE": 120.0,
     # Per data type overrides, e.g. {"product": {"ttl": 600}}.
     "DATA_TYPES": {},
 }

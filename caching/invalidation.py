@@ -2,9 +2,10 @@
 
 Domain apps declare `ModelRule`s on their data types; this module connects one
 receiver per model to post_save, post_delete (and pre_save, for tracked fields,
-and m2m_changed) and turns each change into keys to drop, namespaces to bump
-and CDN paths to purge, scheduled with `transaction.on_commit`: applied once the
-change is visible to readers, dropped with a rollback.
+and m2m_changed) and turns each change into keys to drop and namespaces to bump, scheduled with
+`transaction.on_commit` (applied once the change is visible to readers, dropped with a
+rollback), and CDN paths to purge, written to the CDN outbox in the change's own
+transaction (caching.cdn).
 
 `QuerySet.update()` and `bulk_create()` send no signals: wrap them in
 `invalidating(queryset)` or call `invalidate_instances(...)` afterwards.
@@ -21,9 +22,8 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
-from django.utils.module_loading import import_string
 
-from .conf import settings
+from .cdn import outbox as cdn_outbox
 from .datatypes import DataType, ModelRule, registry
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class Changes:
         cache_keys, namespaces = get_layer().invalidation_for(data_type, item_ids)
         self.keys.update(cache_keys)
         self.namespaces.update(namespaces)
-        if data_type.cdn_paths is not None:
+        if data_type.cdn_paths is not None and cdn_outbox.enabled():
             for item_id in item_ids:
                 self.cdn_paths.update(data_type.cdn_paths(item_id))
 
@@ -126,8 +126,11 @@ def changes_for(model: type[Model], instances: Iterable[Model]) -> Changes:
 
 
 def schedule(changes: Changes) -> None:
-    """Apply `changes` once the current transaction commits (at once outside one)."""
-    if changes:
+    """Apply `changes` to the caches once the current transaction commits (at once outside
+    one); their CDN paths go to the CDN outbox now, in the same transaction."""
+    if changes.cdn_paths:
+        cdn_outbox.record_paths(changes.cdn_paths)
+    if changes.keys or changes.namespaces:
         transaction.on_commit(lambda: apply(changes), robust=True)
 
 
@@ -135,8 +138,6 @@ def apply(changes: Changes) -> None:
     from .handler import get_layer
 
     get_layer().apply_invalidation(changes.keys, changes.namespaces)
-    if changes.cdn_paths and settings.CDN_INVALIDATOR:
-        import_string(settings.CDN_INVALIDATOR)(sorted(changes.cdn_paths))
 
 
 def invalidate_instances(instances: Iterable[Model]) -> None:

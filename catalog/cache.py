@@ -11,6 +11,11 @@ per-product cards (one multi-get). So a change invalidates only what it changes:
   (catalog.search).
 Listings and searches are generational (one bump per namespace, never SCAN/DEL) and
 are served stale within a bound while one background refresh rebuilds them.
+
+The same rules name the public paths the CDN must drop (`cdn_paths`): a product's
+detail; the listing paths of the scopes whose namespaces a change bumps (every query
+string of them: a path cannot tell the CDN which ordering it was); every search when
+the search index catches up with a change.
 """
 from __future__ import annotations
 
@@ -64,6 +69,16 @@ def count_namespaces(params: dict) -> list[str]:
     if params.get("min_price") or params.get("max_price"):
         return [f"listing:{scope}", f"listing:{scope}:price"]
     return [f"listing:{scope}"]
+
+
+def listing_cdn_paths(namespace: str) -> list[str]:
+    """The public paths of a listing namespace ("listing:<scope>[:price|:name]"), with every
+    query string (CloudFront caches listings per query string; `*` ends a path)."""
+    scope = namespace.split(":")[1]
+    if scope == "all":
+        return ["/api/v1/products/", "/api/v1/products/?*"]
+    slug = Category.objects.filter(pk=int(scope[1:])).values_list("slug", flat=True).first()
+    return [f"/api/v1/categories/{slug}/products/*"] if slug else []
 
 
 def _listings_touched_by_product(product: Product, previous: dict | None) -> list[str]:
@@ -141,6 +156,7 @@ LISTING_PAGE = register(DataType(
                   track=("price", "name", *LISTING_MEMBERSHIP_FIELDS)),
         ModelRule(Category, ids=_listings_touched_by_category, track=("is_active", "parent_id")),
     ),
+    cdn_paths=listing_cdn_paths,
 ))
 
 LISTING_COUNT = register(DataType(
@@ -154,6 +170,7 @@ LISTING_COUNT = register(DataType(
     max_staleness=settings.LISTING_MAX_STALENESS,
     levels=("l1", "l2"),
     invalidated_by=LISTING_PAGE.invalidated_by,
+    cdn_paths=listing_cdn_paths,
 ))
 
 SEARCH = register(DataType(
@@ -166,6 +183,7 @@ SEARCH = register(DataType(
     jitter=0.10,
     max_staleness=settings.SEARCH_MAX_STALENESS,
     levels=("l1", "l2"),
+    cdn_paths=lambda namespace: ["/api/v1/search/*"],
 ))
 
 LISTING_SCOPE = register(DataType(

@@ -24,7 +24,8 @@ def search_namespaces(params: dict) -> list[str]:
 
 
 def _bump(kinds: set[str]) -> None:
-    caching.bump(SEARCH_PRICE_NAMESPACE if kinds == {"price"} else SEARCH_NAMESPACE)
+    # Through the search data type, so that the CDN drops its searches too.
+    caching.invalidate("search", SEARCH_PRICE_NAMESPACE if kinds == {"price"} else SEARCH_NAMESPACE)
 
 
 def search_catch_up() -> int | None:

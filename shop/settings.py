@@ -154,6 +154,14 @@ CACHING = {
     "ENABLED": env.bool("CACHING_ENABLED", default=True),
     "REDIS_URL": env.str("CACHING_REDIS_URL", default=REDIS_URL),
     "REDIS_CLUSTER": env.bool("CACHING_REDIS_CLUSTER", default=False),
+    # CloudFront in front of the public API: unset, CDN invalidation is off. boto3 reads
+    # AWS_ENDPOINT_URL (moto's server locally) and the credentials the standard way.
+    "CDN_DISTRIBUTION_ID": env.str("CLOUDFRONT_DISTRIBUTION_ID", default=""),
+    "CDN_REGION": env.str("AWS_REGION", default="us-east-1"),
+    "CDN_BATCH_WINDOW": env.float("CDN_BATCH_WINDOW", default=2.0),
+    "CDN_MIN_INTERVAL": env.float("CDN_MIN_INTERVAL", default=5.0),
+    "CDN_API_ATTEMPTS": env.int("CDN_API_ATTEMPTS", default=3),
+    "CDN_RETRY_BASE": env.float("CDN_RETRY_BASE", default=2.0),
 }
 
 # Search reads an index on local disk (tantivy), kept in step with the catalog: right after
@@ -247,8 +255,32 @@ if CELERY_RESULT_BACKEND.startswith("rediss://"):
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Every task is idempotent and acknowledged once done: a worker that dies mid-task leaves
+# it to be delivered again, not lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a message not acknowledged within the visibility timeout. It must
+# outlast the longest task (a full warm after a flush: a few minutes) and the longest
+# countdown (a CDN retry: at most CDN_RETRY_MAX, 5 minutes), or a running or waiting
+# task would be delivered twice; and stay short enough that a task of a worker that
+# died is picked up again soon. No reconnect attempts when sending and a short connect
+# time-out keep a broker outage from holding a request that queues a task (for seconds,
+# with kombu's default retries): what it would queue is in an outbox beat drains.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+    "socket_connect_timeout": 2,
+    "max_retries": 0,
+}
+# Invalidations (CDN outbox, cache outbox, search catch-up) and warming have queues and
+# workers of their own, so a long warm-up never delays an invalidation.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "caching.drain_*": {"queue": "invalidations"},
+    "catalog.search_catch_up": {"queue": "invalidations"},
+    "catalog.warm_*": {"queue": "warming"},
+    "catalog.decay_popularity": {"queue": "warming"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["shop.tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
@@ -256,6 +288,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # for the process that saw the failure.
     "drain-cache-outbox": {"task": "caching.drain_outbox",
                            "schedule": env.float("CACHE_OUTBOX_DRAIN_SECONDS", default=5.0)},
+    # CDN paths whose drain task was lost (broker away) or is due again after a refusal.
+    "drain-cdn-outbox": {"task": "caching.drain_cdn", "schedule": env.float("CDN_DRAIN_SECONDS", default=5.0)},
     "search-catch-up": {"task": "catalog.search_catch_up",
                         "schedule": env.float("SEARCH_CATCH_UP_SECONDS", default=5.0)},
     "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},

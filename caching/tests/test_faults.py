@@ -25,6 +25,7 @@ from caching.tests.processes import ROOT, read_json_line, start_worker, worker_e
 from caching.tests.proxy import BlackHoleProxy
 from caching.tests.redis_process import RedisProcess, free_port
 from caching.tests.testapp.models import Widget
+from shop.celery import ALL_QUEUES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -199,7 +200,8 @@ def test_an_invalidation_left_by_a_writer_that_exited_during_an_outage_reaches_a
     assert _price(widget.pk) == 1
     beat = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "shop", "worker", "--beat", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-s", str(tmp_path / "beat-schedule"),
+         "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-s", str(tmp_path / "beat-schedule"),
          "-n", f"drain-{time.time_ns()}@%h"],
         cwd=ROOT, env=worker_env(CACHE_OUTBOX_DRAIN_SECONDS="0.5", CACHING_REDIS_URL=private_redis.url),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -9,6 +9,7 @@ import caching
 from caching import DataType, ModelRule, Status
 from caching.datatypes import registry
 from caching.keys import generation_key
+from caching.models import CdnPath
 from caching.serializers import unpack
 from caching.tests.concurrency import wait_for
 from caching.tests.testapp.models import Shelf, Tag, Widget
@@ -279,20 +280,22 @@ def test_queryset_update_and_bulk_create_invalidate_through_the_helpers(widget_t
     assert caching.get_or_load("widget", widget.pk)["price"] == 6
 
 
-received_paths: list[list[str]] = []
-
-
-def record_cdn_paths(paths: list[str]) -> None:
-    received_paths.append(paths)
-
-
-def test_cdn_paths_are_handed_over_after_commit(widget_type, layer, settings):
-    settings.CACHING = {"CDN_INVALIDATOR": "caching.tests.test_layer.record_cdn_paths"}
-    received_paths.clear()
+def test_cdn_paths_are_written_to_the_outbox_in_the_changes_transaction(widget_type, layer, settings):
+    settings.CACHING = {**settings.CACHING, "CDN_DISTRIBUTION_ID": "E-TEST"}
     with transaction.atomic():
         widget = Widget.objects.create(name="bolt")
-        assert received_paths == []
-    assert received_paths == [[f"/api/v1/widgets/{widget.pk}/"]]
+        # Written with the change, before the commit: one transaction holds both.
+        assert list(CdnPath.objects.values_list("distribution", "path")) == [
+            ("E-TEST", f"/api/v1/widgets/{widget.pk}/")]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Widget.objects.filter(pk=widget.pk).first().save()
+        raise RuntimeError("rolled back")
+    assert CdnPath.objects.count() == 1  # the rolled back change took its path with it
+
+
+def test_no_cdn_paths_are_recorded_without_a_distribution(widget_type, layer):
+    Widget.objects.create(name="bolt")
+    assert not CdnPath.objects.exists()
 
 
 def test_explicit_invalidate_and_cached_decorator(widget_type, widget_loader, layer):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shop.celery import app
+from shop.celery import ALL_QUEUES, app
 from shop.tasks import ping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,8 @@ def celery_worker_process():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+         "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
