@@ -77,8 +77,12 @@ def test_a_price_edit_serves_the_old_price_order_stale_then_the_new_one(api_clie
     _save(listed, price=Decimal("9.90"))  # now first by price
     first = api_client.get("/api/v1/categories/kettles/products/", {"ordering": "price"})
     assert first["X-Cache"] == "STALE"  # no request waits for the rebuild
+    # ... and no shared cache keeps it: the CDN asks again, and gets the new order.
+    assert first["Cache-Control"] == "public, max-age=0, s-maxage=0"
     assert wait_for(lambda: api_client.get("/api/v1/categories/kettles/products/", {"ordering": "price"})
                     .json()["results"][0]["id"] == listed.id)
+    fresh = api_client.get("/api/v1/categories/kettles/products/", {"ordering": "price"})
+    assert fresh["Cache-Control"] == "public, max-age=60, s-maxage=300"
 
 
 def test_a_rename_bumps_the_name_orders_and_the_search_once_the_index_has_it(listed):

@@ -22,6 +22,13 @@ class CachePolicy:
             return "private, no-store"
         return f"public, max-age={self.max_age}, s-maxage={self.s_maxage}"
 
+    def header_for(self, status: str) -> str:
+        """A value served stale (its refresh under way) is not kept by shared caches: the CDN
+        asks for it again right after a purge, and must not keep the old one for s-maxage."""
+        if self.public and status == "STALE":
+            return "public, max-age=0, s-maxage=0"
+        return self.header
+
 
 PRIVATE = CachePolicy(public=False)
 
@@ -51,7 +58,7 @@ def cached_json_response(request, body: bytes, *, status: str, policy: CachePoli
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["X-Cache"] = status
-    response["Cache-Control"] = policy.header
+    response["Cache-Control"] = policy.header_for(status)
     if not policy.public:
         patch_vary_headers(response, ["Cookie"])
     return response
