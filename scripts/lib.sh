@@ -101,7 +101,7 @@ start_test_services() {
     "$ROOT/scripts/mariadb.sh" start "$MARIADB_PORT"; STARTED_SERVICES+=(mariadb)
   fi
   export DATABASE_URL="mysql://${MARIADB_USER:-shop}:${MARIADB_PASSWORD:-shop}@127.0.0.1:$MARIADB_PORT/${MARIADB_DATABASE:-shop}"
-  unset CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  unset CELERY_BROKER_URL CELERY_RESULT_BACKEND CLOUDFRONT_DISTRIBUTION_ID AWS_ENDPOINT_URL
   export_redis_urls "$REDIS_PORT" "$REDIS_STORE_PORT"
   export SHOP_ENV_FILE=""
   export SECRET_KEY="${SECRET_KEY:-test-only-secret-key-not-for-production}"

@@ -11,6 +11,7 @@ export PORT="${PORT:-8000}" DATA_DIR
 make_data_dir
 
 started_redis=()
+started_moto=""
 honcho_pid=""
 stop_all() {
   trap - INT TERM EXIT
@@ -19,6 +20,7 @@ stop_all() {
     wait "$honcho_pid" 2>/dev/null || true
   fi
   for port in "${started_redis[@]}"; do scripts/redis.sh stop "$port" || true; done
+  if [ -n "$started_moto" ]; then scripts/moto.sh stop "$started_moto" || true; fi
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
@@ -33,11 +35,28 @@ if [ -z "${REDIS_URL:-}" ]; then
   export_redis_urls "$redis_port" "$store_port"
 fi
 
+# CloudFront, locally: CLOUDFRONT_DISTRIBUTION_ID=local (and no AWS_ENDPOINT_URL) starts
+# moto's server and creates a distribution there; catalog edits then reach it through the
+# CDN outbox (manage.py shell: boto3's list_invalidations shows them).
+if [ "${CLOUDFRONT_DISTRIBUTION_ID:-}" = local ] && [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  moto_port="${MOTO_PORT:-5005}"
+  if ! scripts/moto.sh status "$moto_port" >/dev/null 2>&1; then
+    scripts/moto.sh start "$moto_port"
+    started_moto="$moto_port"
+  fi
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+  CLOUDFRONT_DISTRIBUTION_ID="$(.venv/bin/python manage.py create_local_distribution)"
+  export CLOUDFRONT_DISTRIBUTION_ID
+  log "CloudFront (moto) distribution $CLOUDFRONT_DISTRIBUTION_ID at $AWS_ENDPOINT_URL"
+fi
+
 # Only what this run chose, and DATABASE_URL when it was given: unset, the settings'
 # SQLite default applies to every command alike.
 (
   umask 077
-  for name in REDIS_URL REDIS_STORE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DATABASE_URL; do
+  for name in REDIS_URL REDIS_STORE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DATABASE_URL \
+              CLOUDFRONT_DISTRIBUTION_ID AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
     if [ -n "${!name:-}" ]; then printf '%s=%s\n' "$name" "${!name}"; fi
   done > "$DATA_DIR/run.env.$$"
 )

@@ -54,3 +54,16 @@ def test_compose_keeps_sessions_and_the_broker_on_a_redis_that_never_evicts():
     assert "test" in services["redis-store"]["healthcheck"]
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["redis-store"]["condition"] == "service_healthy"
+
+
+def test_compose_gives_invalidations_and_warming_workers_of_their_own():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    invalidations, warming = services["worker"]["command"], services["worker-warming"]["command"]
+    assert "-Q invalidations,default" in invalidations and "warming" not in invalidations.split("-Q")[1].split()[0]
+    assert "-Q warming " in warming
+    for name in ("worker", "worker-warming"):
+        assert services[name]["depends_on"]["redis-store"]["condition"] == "service_healthy"
+    environment = services["web"]["environment"]
+    assert environment["CLOUDFRONT_DISTRIBUTION_ID"] == "${CLOUDFRONT_DISTRIBUTION_ID:-}"  # off unless set
+    assert environment["AWS_ACCESS_KEY_ID"] is None  # passed through, never written here
+    assert services["moto"]["profiles"] == ["local-aws"]

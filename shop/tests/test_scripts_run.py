@@ -8,8 +8,10 @@ import signal
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
 import pytest
 import redis
 
@@ -56,8 +58,8 @@ def get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture
-def make_run(data_dir):  # noqa: F811
+@contextmanager
+def running(data_dir, **extra: str):  # noqa: F811
     """scripts/run.sh in a session of its own (as a terminal would run it), and its ports."""
     port, redis_port, store_port = free_port(), free_port(), free_port()
     env = script_env(
@@ -65,7 +67,7 @@ def make_run(data_dir):  # noqa: F811
         DEMO_PRODUCTS="20", DEMO_CATEGORIES="2",
         WEB_CONCURRENCY="1", CELERY_CONCURRENCY="1", SECRET_KEY="test-only-run-secret",
         # The settings keep SQLite under the checkout's .data/; this run's goes in its own folder.
-        DATABASE_URL=f"sqlite:///{data_dir}/db.sqlite3",
+        DATABASE_URL=f"sqlite:///{data_dir}/db.sqlite3", **extra,
     )
     log = (data_dir.parent / "run.log").open("w")
     process = subprocess.Popen([str(SCRIPTS / "run.sh")], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -95,6 +97,12 @@ def make_run(data_dir):  # noqa: F811
         log.close()
 
 
+@pytest.fixture
+def make_run(data_dir):  # noqa: F811
+    with running(data_dir) as started:
+        yield started
+
+
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_started(make_run, data_dir, how):  # noqa: F811
     process, port, redis_port, store_port = make_run
@@ -122,7 +130,7 @@ def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_sta
     tree = descendants(process.pid)
     redis_pids = {int((data_dir / f"redis-{p}" / "redis.pid").read_text()) for p in (redis_port, store_port)}
     assert all(alive(pid) for pid in redis_pids)
-    assert len(tree) >= 6, tree  # honcho, gunicorn and its worker, the Celery worker and beat
+    assert len(tree) >= 7, tree  # honcho, gunicorn and its worker, two Celery workers and beat
 
     if how == "ctrl-c":
         os.killpg(process.pid, signal.SIGINT)  # what the terminal sends to the foreground group
@@ -136,3 +144,41 @@ def test_make_run_serves_keeps_secrets_0600_and_a_signal_stops_everything_it_sta
     assert [pid for pid in tree | redis_pids if alive(pid)] == []
     with pytest.raises(redis.ConnectionError):
         redis_client(redis_port, password).ping()
+
+
+def test_make_run_with_a_local_cloudfront_sends_catalog_edits_to_moto_and_stops_it(data_dir):  # noqa: F811
+    moto_port = free_port()
+    with running(data_dir, CLOUDFRONT_DISTRIBUTION_ID="local", MOTO_PORT=str(moto_port), AWS_ENDPOINT_URL="",
+                 CDN_BATCH_WINDOW="0.2") as (process, port, redis_port, store_port):
+        written = dict(line.split("=", 1) for line in (data_dir / "run.env").read_text().splitlines())
+        distribution = written["CLOUDFRONT_DISTRIBUTION_ID"]
+        assert distribution != "local" and written["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{moto_port}"
+        # An edit from another command (manage.py reads run.env), drained by the invalidations worker.
+        edit = subprocess.run(
+            [str(SCRIPTS.parent / ".venv/bin/python"), "manage.py", "shell", "-c",
+             "from catalog.models import Product; p = Product.objects.order_by('pk').first(); "
+             "p.price += 1; p.save(); print(p.pk)"],
+            cwd=SCRIPTS.parent, capture_output=True, text=True, timeout=60,
+            env={**script_env(data_dir), "SHOP_ENV_FILE": str(data_dir / "run.env"),
+                 "SECRET_KEY": "test-only-run-secret"})
+        assert edit.returncode == 0, edit.stderr[-2000:]
+        product_id = edit.stdout.strip().splitlines()[-1]
+        cloudfront = boto3.client("cloudfront", endpoint_url=f"http://127.0.0.1:{moto_port}", region_name="us-east-1",
+                                  aws_access_key_id="local", aws_secret_access_key="local")
+
+        def sent_paths() -> list[str]:
+            items = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
+            return [path for item in items for path in cloudfront.get_invalidation(
+                DistributionId=distribution, Id=item["Id"])["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]]
+
+        deadline = time.monotonic() + 30
+        while f"/api/v1/products/{product_id}/" not in sent_paths():
+            assert time.monotonic() < deadline, (data_dir.parent / "run.log").read_text()[-3000:]
+            time.sleep(0.3)
+        moto_pid = int((data_dir / f"moto-{moto_port}" / "moto.pid").read_text())
+        process.send_signal(signal.SIGTERM)
+        process.wait(EXIT_SECONDS)
+    deadline = time.monotonic() + 5
+    while alive(moto_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(moto_pid)

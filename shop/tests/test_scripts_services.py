@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 # What the test run exports for the app; a script under test must choose its own.
 APP_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SHOP_ENV_FILE",
-                 "DJANGO_SETTINGS_MODULE", "REDIS_PORT", "MARIADB_PORT", "PORT")
+                 "DJANGO_SETTINGS_MODULE", "REDIS_PORT", "MARIADB_PORT", "PORT", "REDIS_STORE_URL",
+                 "CLOUDFRONT_DISTRIBUTION_ID", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
 def script_env(data_dir: Path, **extra: str) -> dict[str, str]:
