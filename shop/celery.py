@@ -2,6 +2,9 @@
 import os
 
 from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from shop.logs import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
@@ -12,3 +15,21 @@ app.autodiscover_tasks()
 # The queues of CELERY_TASK_ROUTES: `make run` and compose give invalidations and warming a
 # worker each; a worker that consumes all of them does everything (`-Q` + ",".join(ALL_QUEUES)).
 ALL_QUEUES = ("invalidations", "warming", "default")
+
+
+@before_task_publish.connect
+def _pass_request_id(headers: dict | None = None, **kwargs) -> None:
+    """A task queued while serving a request (or running a task) carries its request id."""
+    current = request_id.get()
+    if current and headers is not None:
+        headers.setdefault("request_id", current)
+
+
+@task_prerun.connect
+def _adopt_request_id(task=None, **kwargs) -> None:
+    request_id.set(getattr(task.request, "request_id", None) or "")
+
+
+@task_postrun.connect
+def _forget_request_id(**kwargs) -> None:
+    request_id.set("")

@@ -2,6 +2,7 @@
 
 Every variable is listed in the README's configuration table.
 """
+import logging
 import os
 import secrets
 import ssl
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.logs.RequestIdMiddleware",  # first: every later line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.middleware.RequestBodyLimitMiddleware",
@@ -283,6 +285,9 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["shop.tasks"]
+# Workers log through LOGGING above (JSON, with the request id of the request that queued
+# the task), not through Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Invalidations Redis could not take reach it (and every process's L1) without waiting
     # for the process that saw the failure.
@@ -297,10 +302,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "warm-if-cold": {"task": "catalog.warm_if_cold", "schedule": 60.0},
 }
 
+# One JSON object a line, with the request id (shop.logs); LOG_FORMAT=text for a terminal.
+# Python's warnings (a library's deprecation, Celery's as root) become log lines too.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "shop.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "shop.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "text" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
