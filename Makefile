@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-micro bench-workload bench-shop loadtest services-stop clean
+.PHONY: run test lint bench bench-micro bench-workload bench-shop bench-warm loadtest services-stop clean
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -28,6 +28,9 @@ bench-workload: $(VENV)/.installed
 
 bench-shop: $(VENV)/.installed
 	@scripts/bench-shop.sh
+
+bench-warm: $(VENV)/.installed
+	@scripts/bench-warm.sh
 
 loadtest: $(VENV)/.installed
 	@scripts/loadtest.sh
