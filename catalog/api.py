@@ -14,7 +14,7 @@ from shop.api.links import public_url
 from shop.api.params import validate_query
 from shop.api.schema import api_operation, id_parameter
 
-from . import listings, popularity, prefetch
+from . import listings, popularity
 from .serializers import (
     PRODUCT_PAGE,
     CategorySerializer,
@@ -67,7 +67,6 @@ class ProductDetailView(PublicCachedView):
         if not result.value:
             raise NotFound("No product with this id.")
         popularity.record_product(product_id)
-        prefetch.after_product_view(result.value)
         return cached_json_response(request, result.value, status=result.status, policy=PRODUCT_POLICY)
 
 

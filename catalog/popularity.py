@@ -31,7 +31,9 @@ from caching.handler import get_layer
 
 PRODUCT, LISTING, SEARCH = "product", "listing", "search"
 # The most requested members kept of each kind: the long tail beyond is trimmed.
-KEEP = {PRODUCT: 200_000, LISTING: 10_000, SEARCH: 10_000}
+# Products: as many as warming loads (catalog.services.WARM_PRODUCTS), about 30 MB on the
+# store Redis.
+KEEP = {PRODUCT: 300_000, LISTING: 10_000, SEARCH: 10_000}
 # A flush also trims now and then (one in TRIM_EVERY), so that a set cannot grow far past
 # KEEP between two decays (a million-product catalog's tail would fill the store Redis).
 TRIM_EVERY = 100

@@ -175,8 +175,8 @@ SEARCH_CATCH_UP = env.str("SEARCH_CATCH_UP", default="thread")
 # background refresh rebuilds it: the catalog is eventually consistent, search results a
 # little more so (product bodies in either are never stale: they come from product entries).
 LISTING_MAX_STALENESS = env.float("LISTING_MAX_STALENESS", default=60)
-# The share of searches counted into the popularity that warming follows.
-POPULARITY_SAMPLE = env.float("POPULARITY_SAMPLE", default=0.1)
+# How often each process sends its request counts (what warming follows) to the store Redis.
+POPULARITY_FLUSH_SECONDS = env.float("POPULARITY_FLUSH_SECONDS", default=1.0)
 SEARCH_MAX_STALENESS = env.float("SEARCH_MAX_STALENESS", default=600)
 
 SESSION_ENGINE = "sessions_app.engine"
@@ -300,6 +300,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},
     # After a flush or a deploy that bumped a schema version: listings, popular searches, products.
     "warm-if-cold": {"task": "catalog.warm_if_cold", "schedule": 60.0},
+    # What became popular since (or was evicted) is loaded again; cheap when all is cached.
+    "warm-popular": {"task": "catalog.warm_popular", "schedule": 600.0},
+    # Request counts halve every hour, so warming follows recent traffic.
+    "decay-popularity": {"task": "catalog.decay_popularity", "schedule": 3600.0},
 }
 
 # One JSON object a line, with the request id (shop.logs); LOG_FORMAT=text for a terminal.
