@@ -69,6 +69,15 @@ DEFAULTS: dict[str, Any] = {
     "CDN_API_ATTEMPTS": 3,
     # How long one drain may hold the drain lease (longer than a drain ever takes).
     "CDN_DRAIN_LEASE": 120.0,
+    # Hot keys (caching.hotkeys): one look-up in SAMPLE_EVERY is counted (0: off); counts
+    # halve every HALF_LIFE seconds; the PINNED hottest keys of each data type are kept in
+    # L1 and, within REFRESH_FRACTION of their TTL's end, refreshed in the background.
+    "HOT_KEY_SAMPLE_EVERY": 16,
+    "HOT_KEY_HALF_LIFE": 60.0,
+    "HOT_KEY_PINNED": 20,
+    "HOT_KEY_REFRESH_FRACTION": 0.2,
+    # False: look-ups are not counted (prometheus counters; the benchmarks measure the cost).
+    "METRICS": True,
     # Per data type overrides, e.g. {"product": {"ttl": 600}}.
     "DATA_TYPES": {},
 }

@@ -13,9 +13,10 @@ from .breaker import CircuitBreaker
 from .coherence import InvalidationBus
 from .conf import settings
 from .datatypes import registry
+from .hotkeys import sampler
 from .invalidator import Invalidator
 from .layer import CacheLayer
-from .metrics import count_error
+from .metrics import L1_EVICTIONS, count_error
 from .outbox import Outbox
 from .tiers.local import LocalCache
 from .tiers.redis import RedisTier
@@ -31,7 +32,10 @@ def redis_client():
 
 
 def build_layer() -> CacheLayer:
+    sampler.forget()  # its sampling rate comes from the settings this layer is built from
     l1 = LocalCache(max_entries=settings.L1_MAX_ENTRIES, max_bytes=settings.L1_MAX_BYTES)
+    l1.on_evict = L1_EVICTIONS.inc
+    l1.is_pinned = sampler.is_pinned
     tier = RedisTier(
         client_factory=redis_client,
         breaker=CircuitBreaker(failures=settings.BREAKER_FAILURES, reset_seconds=settings.BREAKER_RESET_SECONDS),
@@ -52,6 +56,11 @@ def get_layer() -> CacheLayer:
         with _layer_lock:
             if _layer is None:
                 _layer = build_layer()
+    return _layer
+
+
+def current_layer() -> CacheLayer | None:
+    """This process's layer if it was built, without building one (metrics, stats)."""
     return _layer
 
 

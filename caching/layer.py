@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -11,6 +12,7 @@ from .coherence import InvalidationBus
 from .conf import settings
 from .datatypes import DataType, Registry
 from .errors import L2Unavailable
+from .hotkeys import sampler as hot_keys
 from .invalidator import Invalidator
 from .refresher import Refresher
 from .serializers import Undecodable, unpack
@@ -40,6 +42,7 @@ class CacheLayer:
             for name, cls in STRATEGY_CLASSES.items()
         }
         self.strategies["generational"].refresher = self.refresher
+        self.strategies["cache_aside"].refresher = self.refresher
         # The layer owns recovery: a lost link or a RECOVER broadcast means invalidations
         # may be pending in the outbox; after a reconnect the listener drains it at once.
         bus.on_link_lost = invalidator.recovery.require
@@ -75,6 +78,8 @@ class CacheLayer:
         found: dict[Any, Any] = {}
         cache_keys = {item_id: data_type.key(item_id) for item_id in item_ids}
         metrics = data_type.metrics
+        if cache_keys and hot_keys.tick():  # one sample per call, of one of its keys
+            hot_keys.record(data_type.name, random.choice(list(cache_keys.values())))
         if data_type.uses_l1:
             now = self.l1.clock()
             for item_id, key in cache_keys.items():
@@ -90,6 +95,7 @@ class CacheLayer:
         try:
             blobs = self.tier.get_many([cache_keys[item_id] for item_id in missing])
         except L2Unavailable:
+            metrics.l2_error.inc(len(missing))
             found.update(load_many(missing))
             return found
         now = time.time()

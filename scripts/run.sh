@@ -82,6 +82,13 @@ fi
 .venv/bin/python manage.py rebuild_search_index --if-empty
 if [ -n "$sqlite_file" ]; then chmod 600 "$sqlite_file"; fi
 
+# prometheus-client's multiprocess mode: every gunicorn worker and Celery process writes
+# its metrics here and /metrics adds them up; emptied at each start (values of processes
+# that no longer exist would be added to the new ones).
+export PROMETHEUS_MULTIPROC_DIR="$DATA_DIR/prometheus"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 log "serving on http://127.0.0.1:$PORT/api/v1/products/ (Ctrl-C stops everything)"
 .venv/bin/honcho start -f Procfile -p "$PORT" &
 honcho_pid=$!

@@ -2,7 +2,15 @@
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    before_task_publish,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    task_success,
+    worker_process_shutdown,
+)
 
 from shop.logs import request_id
 
@@ -33,3 +41,33 @@ def _adopt_request_id(task=None, **kwargs) -> None:
 @task_postrun.connect
 def _forget_request_id(**kwargs) -> None:
     request_id.set("")
+
+
+def _count(sender, outcome: str) -> None:
+    from shop.metrics import count_task  # after Django is set up
+
+    count_task(getattr(sender, "name", None) or "unknown", outcome)
+
+
+@task_success.connect
+def _task_succeeded(sender=None, **kwargs) -> None:
+    _count(sender, "success")
+
+
+@task_failure.connect
+def _task_failed(sender=None, **kwargs) -> None:
+    _count(sender, "failure")
+
+
+@task_retry.connect
+def _task_retried(sender=None, **kwargs) -> None:
+    _count(sender, "retry")
+
+
+@worker_process_shutdown.connect
+def _forget_process_metrics(pid=None, **kwargs) -> None:
+    """A pool process that exits leaves its counters to /metrics, not its live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())

@@ -2,6 +2,7 @@
 
 Every variable is listed in the README's configuration table.
 """
+import ipaddress
 import logging
 import os
 import secrets
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "shop.logs.RequestIdMiddleware",  # first: every later line of the request carries its id
+    "shop.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.middleware.RequestBodyLimitMiddleware",
@@ -305,6 +307,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Request counts halve every hour, so warming follows recent traffic.
     "decay-popularity": {"task": "catalog.decay_popularity", "schedule": 3600.0},
 }
+
+# /metrics (Prometheus): from these addresses, or with `Authorization: Bearer METRICS_TOKEN`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(net.strip(), strict=False)
+                            for net in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"]) if net.strip()]
 
 # One JSON object a line, with the request id (shop.logs); LOG_FORMAT=text for a terminal.
 # Python's warnings (a library's deprecation, Celery's as root) become log lines too.

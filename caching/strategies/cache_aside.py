@@ -20,6 +20,7 @@ from typing import Any
 from ..conf import settings
 from ..counters import WindowCounter
 from ..errors import L2Unavailable
+from ..hotkeys import sampler as hot_keys
 from ..serializers import Envelope, Undecodable, unpack
 from .base import Result, Status, Strategy, load
 
@@ -39,10 +40,14 @@ class CacheAside(Strategy):
     sleep = staticmethod(time.sleep)
     random = staticmethod(random.random)
 
+    refresher = None  # set by the layer: a caching.refresher.Refresher (hot keys' early refresh)
+
     def fetch(self, data_type, item_id, loader) -> Result:
         metrics = data_type.metrics
         key = data_type.key(item_id)
         l1 = self.l1
+        if hot_keys.tick():
+            hot_keys.record(data_type.name, key)
         if data_type.uses_l1:
             entry = l1.get(key)
             if entry is not None and entry.soft_expires_at > l1.clock():
@@ -58,6 +63,7 @@ class CacheAside(Strategy):
             blob = self.tier.get(key)
         except L2Unavailable:
             # Fail-open: serve from the database, but still one load per key in this process.
+            metrics.l2_error.inc()
             value = self.flight.do(key, lambda: load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         if blob is not None:
@@ -91,6 +97,9 @@ class CacheAside(Strategy):
         if fresh and not self._refresh_early(envelope.delta, envelope.soft_expires_at, now):
             data_type.metrics.l2_hit.inc()
             self._promote(data_type, key, value, envelope.soft_expires_at - now, size, epoch)
+            if envelope.soft_expires_at - now < data_type.ttl * settings.HOT_KEY_REFRESH_FRACTION \
+                    and hot_keys.is_pinned(key):
+                self._refresh_in_background(data_type, item_id, key, loader)
             return Result(value, Status.HIT_L2)
         # Stale, or picked for an early refresh: the lease holder reloads, the others serve what is there.
         refreshed = self._with_lease(data_type, item_id, key, loader, epoch, unless_stored=False)
@@ -101,6 +110,13 @@ class CacheAside(Strategy):
             return Result(value, Status.HIT_L2)
         data_type.metrics.stale.inc()
         return Result(value, Status.STALE)
+
+    def _refresh_in_background(self, data_type, item_id, key: str, loader) -> None:
+        """A hot key near the end of its freshness is reloaded now, off the request, so that
+        none of its many readers meets it stale or missing (one loader: the key's lease)."""
+        if self.refresher is not None:
+            self.refresher.submit(key, lambda: self._with_lease(data_type, item_id, key, loader, self.l1.epoch(),
+                                                                unless_stored=False))
 
     def _refresh_early(self, delta: float, soft_expires_at: float, now: float) -> bool:
         """XFetch: refresh before expiry with a probability that grows as expiry nears

@@ -28,6 +28,7 @@ from typing import Any
 from .. import keys
 from ..conf import settings
 from ..errors import L2Unavailable
+from ..hotkeys import sampler as hot_keys
 from .base import Result, Status, load
 from .cache_aside import NOT_LEASED, CacheAside
 
@@ -52,10 +53,12 @@ class Generational(CacheAside):
     def fetch(self, data_type, item_id, loader) -> Result:
         metrics = data_type.metrics
         key = data_type.key(item_id)
+        if hot_keys.tick():
+            hot_keys.record(data_type.name, key)
         try:
             current = self.generations(data_type.namespaces_of(item_id))
         except L2Unavailable:
-            metrics.bypass.inc()
+            metrics.l2_error.inc()
             return Result(load(data_type, item_id, loader), Status.BYPASS)
         now = time.time()
         if data_type.uses_l1:
@@ -68,6 +71,7 @@ class Generational(CacheAside):
         try:
             blob, built_under = self.tier.get_versioned(key)
         except L2Unavailable:
+            metrics.l2_error.inc()
             value = self.flight.do(key, lambda: load(data_type, item_id, loader), timeout=settings.LOCK_WAIT)
             return Result(value, Status.MISS)
         decoded = self._decode(data_type, key, blob) if blob is not None else None

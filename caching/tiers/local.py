@@ -25,6 +25,8 @@ class LocalCache:
 
     clock = staticmethod(time.monotonic)
     wall_clock = staticmethod(time.time)
+    on_evict = staticmethod(lambda: None)  # counted by the layer (caching.metrics)
+    is_pinned = staticmethod(lambda key: False)  # hot keys (caching.hotkeys) are evicted last
 
     def __init__(self, *, max_entries: int, max_bytes: int, max_tombstones: int = 10_000):
         self.max_entries = max_entries
@@ -70,9 +72,15 @@ class LocalCache:
             soft = now + (soft_ttl if soft_ttl is not None else ttl)
             self._data[key] = L1Entry(value, now + ttl, soft, size)
             self._bytes += size
+            kept = 0
             while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
                 oldest = next(iter(self._data))
+                if kept < len(self._data) - 1 and oldest != key and self.is_pinned(oldest):
+                    self._data.move_to_end(oldest)  # a hot key stays; the next oldest goes
+                    kept += 1
+                    continue
                 self._remove(oldest)
+                self.on_evict()
             return True
 
     def delete(self, key: str) -> None:
