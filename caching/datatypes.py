@@ -57,6 +57,8 @@ class DataType:
     bumps: tuple[str, ...] = ()
     # CDN paths to purge when an id is invalidated.
     cdn_paths: Callable[[Any], Iterable[str]] | None = None
+    # What warms this type on an operator's demand (caching.services.cache_warm_type), if anything.
+    warmer: Callable[[], Any] | None = None
     # Write-through types: the data version of a value (e.g. the cart's version field).
     version_of: Callable[[Any], int] | None = None
     # Negative entries ("no such product"): recognised by `negative(value)`, kept only

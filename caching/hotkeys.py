@@ -26,6 +26,8 @@ import threading
 import time
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 from .conf import settings
 from .errors import L2Unavailable
 
@@ -147,13 +149,12 @@ def hottest(data_type: str, limit: int, *, now: float | None = None) -> list[dic
         return []
     now = time.time() if now is None else now
     window, start = _window(now)
-    keys = [hot_key(data_type, window), hot_key(data_type, window - 1)]
+    weights = {hot_key(data_type, window): 1.0, hot_key(data_type, window - 1): 2.0 ** -WINDOW_HALF_LIVES}
     try:
-        rows = get_layer().tier.call("hotkeys", lambda c: c.zunion(keys, weights=[1, 2.0 ** -WINDOW_HALF_LIVES],
-                                                                   withscores=True))
+        rows = get_layer().tier.call("hotkeys", lambda c: c.zunion(weights, withscores=True))
     except L2Unavailable:
         return []
-    except Exception as exc:  # WRONGTYPE: not our value under that key
+    except ResponseError as exc:  # WRONGTYPE: not our value under that key
         logger.warning("hot keys of %s unreadable: %s", data_type, exc)
         return []
     now_weight = 2.0 ** ((now - start) / settings.HOT_KEY_HALF_LIFE)
@@ -163,7 +164,7 @@ def hottest(data_type: str, limit: int, *, now: float | None = None) -> list[dic
     result = []
     for member, score in top:
         key = member.decode() if isinstance(member, bytes) else member
-        result.append({"key": key, "id": key.rsplit(":", 1)[-1],
+        result.append({"key": key, "id": key.rsplit(":", 1)[-1].strip("{}"),
                        "reads_per_second": round(score / now_weight * every / mean_life, 3)})
     return result
 

@@ -21,3 +21,19 @@ def drain_cdn() -> dict:
     if report.retry_in is not None:
         request_drain(countdown=report.retry_in + 0.1)
     return report.as_dict()
+
+
+@shared_task(name="caching.invalidate_type", ignore_result=True)
+def invalidate_type(data_type: str) -> int:
+    """Drop every entry of a data type (an operator's request: the staff API, the dashboard)."""
+    from .services import cache_invalidate_type
+
+    return cache_invalidate_type(data_type=data_type)
+
+
+@shared_task(name="caching.warm_type", ignore_result=True)
+def warm_type(data_type: str):
+    """Warm a data type as its owner declared (an operator's request)."""
+    from .services import cache_warm_type
+
+    return cache_warm_type(data_type=data_type)

@@ -71,6 +71,24 @@ def count_namespaces(params: dict) -> list[str]:
     return [f"listing:{scope}"]
 
 
+def _warm_products():
+    from .services import WARM_PRODUCTS, catalog_warm_products
+
+    return catalog_warm_products(limit=WARM_PRODUCTS, rate=5_000)
+
+
+def _warm_listings():
+    from .services import catalog_warm_listings
+
+    return catalog_warm_listings()
+
+
+def _warm_searches():
+    from .services import catalog_warm_searches
+
+    return catalog_warm_searches()
+
+
 def listing_cdn_paths(namespace: str) -> list[str]:
     """The public paths of a listing namespace ("listing:<scope>[:price|:name]"), with every
     query string (CloudFront caches listings per query string; `*` ends a path)."""
@@ -127,6 +145,7 @@ PRODUCT = register(DataType(
     negative=lambda body: body == b"",  # no such product: kept briefly, at most so many
     invalidated_by=PRODUCT_RULES,
     cdn_paths=lambda product_id: [f"/api/v1/products/{product_id}/"],
+    warmer=_warm_products,
 ))
 
 PRODUCT_CARD = register(DataType(
@@ -157,6 +176,7 @@ LISTING_PAGE = register(DataType(
         ModelRule(Category, ids=_listings_touched_by_category, track=("is_active", "parent_id")),
     ),
     cdn_paths=listing_cdn_paths,
+    warmer=_warm_listings,
 ))
 
 LISTING_COUNT = register(DataType(
@@ -184,6 +204,7 @@ SEARCH = register(DataType(
     max_staleness=settings.SEARCH_MAX_STALENESS,
     levels=("l1", "l2"),
     cdn_paths=lambda namespace: ["/api/v1/search/*"],
+    warmer=_warm_searches,
 ))
 
 LISTING_SCOPE = register(DataType(

@@ -281,6 +281,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "caching.drain_*": {"queue": "invalidations"},
+    "caching.invalidate_*": {"queue": "invalidations"},
+    "caching.warm_*": {"queue": "warming"},
     "catalog.search_catch_up": {"queue": "invalidations"},
     "catalog.warm_*": {"queue": "warming"},
     "catalog.decay_popularity": {"queue": "warming"},

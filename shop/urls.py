@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health
+from . import cache_api, health
 from .metrics import metrics_view
 
 api_v1 = [
@@ -12,6 +12,9 @@ api_v1 = [
     path("", include("sessions_app.urls")),
     path("", include("profiles.urls")),
     path("", include("orders.urls")),
+    path("cache/stats/", cache_api.CacheStatsView.as_view(), name="cache-stats"),
+    path("cache/invalidate/", cache_api.CacheInvalidateView.as_view(), name="cache-invalidate"),
+    path("cache/warm/", cache_api.CacheWarmView.as_view(), name="cache-warm"),
 ]
 
 urlpatterns = [
