@@ -37,3 +37,11 @@ def warm_type(data_type: str):
     from .services import cache_warm_type
 
     return cache_warm_type(data_type=data_type)
+
+
+@shared_task(name="caching.record_stats", ignore_result=True)
+def record_stats() -> dict:
+    """A point of the admin dashboard's hit-ratio chart (beat, every 30 s)."""
+    from .stats import record_stats_point
+
+    return record_stats_point()

@@ -304,6 +304,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},
     # After a flush or a deploy that bumped a schema version: listings, popular searches, products.
     "warm-if-cold": {"task": "catalog.warm_if_cold", "schedule": 60.0},
+    # A point of the admin cache dashboard's hit-ratio chart.
+    "record-cache-stats": {"task": "caching.record_stats", "schedule": 30.0},
     # What became popular since (or was evicted) is loaded again; cheap when all is cached.
     "warm-popular": {"task": "catalog.warm_popular", "schedule": 600.0},
     # Request counts halve every hour, so warming follows recent traffic.
