@@ -188,9 +188,11 @@ def swap_snapshot(current: dict[str, Any]) -> dict[str, Any] | None:
     if raw is None:
         return None
     try:
-        return orjson.loads(raw)
+        previous = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None  # not ours
+    # A snapshot of another shape (left by an older release) is no baseline either.
+    return previous if isinstance(previous, dict) and previous.keys() == current.keys() else None
 
 
 def cloudwatch_client():
