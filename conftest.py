@@ -53,6 +53,21 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_broker_queues():
+    """Each test starts with no task waiting: a task another test queued (the staff API's
+    warm and invalidate, under fuzzing, queue thousands) would run in this test's worker."""
+    import redis
+    from django.conf import settings
+
+    from shop.celery import ALL_QUEUES
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(*ALL_QUEUES, "unacked", "unacked_index")
+    client.close()
+    yield
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -4,7 +4,9 @@
 
 Figures: L1 hit, L2 hit and miss-plus-load per operation, against a dict look-up
 and a raw redis-py GET of the same bytes; loads caused by 200 concurrent misses;
-time for an invalidation to reach another process's L1. Medians of several rounds.
+time for an invalidation to reach another process's L1; what metrics and hot-key
+sampling cost an L1 hit, each against the bare L1 hit in the same rounds. Medians of
+several rounds.
 """
 from __future__ import annotations
 
@@ -110,6 +112,8 @@ def main() -> None:
     orm_us, miss_us, miss_ratio = median(orm_samples), median(miss_samples), median(miss_ratios)
     say(f"ORM load alone: {orm_us:.1f} us; miss + load: {miss_us:.1f} us ({miss_ratio:.2f}x)")
 
+    overhead = observability_overhead(pid)
+
     loads = stampede_loads(layer, 200)
     say(f"200 concurrent misses: {loads} load(s)")
     lag_ms = coherence_lag_ms(product_ids[1])
@@ -122,6 +126,16 @@ def main() -> None:
         ["L2 hit (`get_or_load`, L2-only type)", f"{l2_us:.1f}", f"{l2_ratio:.2f}x of raw GET", "within 1.3x"],
         ["ORM load alone (baseline for a miss)", f"{orm_us:.1f}", "", ""],
         ["miss + load (`get_or_load` after invalidation)", f"{miss_us:.1f}", f"{miss_ratio:.2f}x of ORM load", ""],
+    ]
+    bare = overhead["bare"]
+    rows += [
+        ["L1 hit, metrics and hot-key sampling off (baseline)", f"{bare:.2f}", "1.00x", ""],
+        ["L1 hit, metrics on", f"{overhead['metrics']:.2f}",
+         f"{overhead['metrics_ratio']:.2f}x (+{overhead['metrics'] - bare:.2f} us)", ""],
+        ["L1 hit, metrics and hot-key sampling (1 in 16) on: as shipped", f"{overhead['both']:.2f}",
+         f"{overhead['both_ratio']:.2f}x (+{overhead['both'] - bare:.2f} us)", ""],
+        ["L1 hit, metrics and hot-key sampling of every look-up", f"{overhead['every']:.2f}",
+         f"{overhead['every_ratio']:.2f}x (+{overhead['every'] - bare:.2f} us)", ""],
     ]
     table = markdown_table(["operation", "median us/op", "ratio", "target"], rows)
     behaviour = markdown_table(
@@ -138,6 +152,41 @@ def main() -> None:
     report = f"# Cache layer micro-benchmarks\n\n{header}\n\n{table}\n\n{behaviour}\n"
     RESULTS.write_text(report)
     print(report)
+
+
+def observability_overhead(pid: int) -> dict[str, float]:
+    """An L1 hit with and without counting, paired round by round against the bare hit: a
+    type registered with metrics off, the hot-key sampler off, 1 in 16 (shipped) or 1 in 1."""
+    from caching.conf import settings as caching_settings
+    from caching.hotkeys import sampler
+
+    caching_settings.METRICS = False  # read when a data type is registered
+    register(DataType(name="bench_bare", serializer="raw", ttl=3600, jitter=0, l1_ttl=3600, loader=product_bytes))
+    caching_settings.METRICS = True
+    register(DataType(name="bench_counted", serializer="raw", ttl=3600, jitter=0, l1_ttl=3600, loader=product_bytes))
+    for name in ("bench_bare", "bench_counted"):
+        while caching.fetch(name, pid).status != "HIT-L1":
+            pass
+    shipped = sampler.mask
+
+    def with_mask(mask: int, name: str):
+        def read():
+            sampler.mask = mask
+            return caching.get_or_load(name, pid)
+        return read
+
+    figures = {}
+    bare, metrics, figures["metrics_ratio"] = paired_us(with_mask(-1, "bench_bare"), with_mask(-1, "bench_counted"),
+                                                        ops=OPS, rounds=ROUNDS)
+    bare_2, both, figures["both_ratio"] = paired_us(with_mask(-1, "bench_bare"), with_mask(shipped, "bench_counted"),
+                                                    ops=OPS, rounds=ROUNDS)
+    bare_3, every, figures["every_ratio"] = paired_us(with_mask(-1, "bench_bare"), with_mask(0, "bench_counted"),
+                                                      ops=OPS, rounds=ROUNDS)
+    sampler.mask = shipped
+    figures.update(bare=median([bare, bare_2, bare_3]), metrics=metrics, both=both, every=every)
+    say(f"L1 hit bare {figures['bare']:.2f} us; metrics {metrics:.2f} us; metrics + sampling 1/16 {both:.2f} us; "
+        f"sampling every look-up {every:.2f} us")
+    return figures
 
 
 def stampede_loads(layer, clients: int) -> int:

@@ -45,3 +45,11 @@ def record_stats() -> dict:
     from .stats import record_stats_point
 
     return record_stats_point()
+
+
+@shared_task(name="caching.publish_cloudwatch", ignore_result=True)
+def publish_cloudwatch() -> int:
+    """The cache layer's key figures to CloudWatch (beat, every 60 s; off without CLOUDWATCH_NAMESPACE)."""
+    from .cloudwatch import publish_cache_metrics
+
+    return publish_cache_metrics()

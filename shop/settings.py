@@ -304,6 +304,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "prune-search-removals": {"task": "catalog.prune_search_removals", "schedule": 3600.0},
     # After a flush or a deploy that bumped a schema version: listings, popular searches, products.
     "warm-if-cold": {"task": "catalog.warm_if_cold", "schedule": 60.0},
+    # The cache layer's figures for the CloudWatch dashboard and alarms (deploy/cloudwatch.yaml).
+    "publish-cloudwatch": {"task": "caching.publish_cloudwatch", "schedule": 60.0},
     # A point of the admin cache dashboard's hit-ratio chart.
     "record-cache-stats": {"task": "caching.record_stats", "schedule": 30.0},
     # What became popular since (or was evicted) is loaded again; cheap when all is cached.
@@ -311,6 +313,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Request counts halve every hour, so warming follows recent traffic.
     "decay-popularity": {"task": "catalog.decay_popularity", "schedule": 3600.0},
 }
+
+# CloudWatch namespace of the cache layer's figures (caching.cloudwatch); empty: not published.
+CLOUDWATCH_NAMESPACE = env.str("CLOUDWATCH_NAMESPACE", default="")
 
 # /metrics (Prometheus): from these addresses, or with `Authorization: Bearer METRICS_TOKEN`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

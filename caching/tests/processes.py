@@ -18,6 +18,9 @@ def worker_env(**extra: str) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shop.settings_test",
+        # Warnings and errors only: a worker's INFO lines (a task received, succeeded) would
+        # fill a pipe a test reads only when something fails.
+        "LOG_LEVEL": "WARNING",
         # The test database pytest-django created, not the development one.
         "DATABASE_URL": f"mysql://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}"
         f"/{settings['NAME']}",

@@ -14,20 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def celery_worker_process():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings"}
+def celery_worker_process(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "LOG_LEVEL": "WARNING"}
+    log = tmp_path / "worker.log"  # a file, not a pipe: a full pipe nobody reads stops the worker
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING",
          "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
          "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
         while not app.control.ping(timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.poll() is not None else ""
-                pytest.fail(f"celery worker did not come up: {output[-2000:]}")
+                pytest.fail(f"celery worker did not come up: {log.read_text()[-2000:]}")
         yield process
     finally:
         process.terminate()

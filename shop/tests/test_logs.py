@@ -63,7 +63,7 @@ def test_a_task_queued_under_a_request_logs_with_its_request_id(tmp_path):
         [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO",
          "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat",
          "-n", f"logs-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(LOG_FORMAT="json"), stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        cwd=ROOT, env=worker_env(LOG_FORMAT="json", LOG_LEVEL="INFO"), stdout=subprocess.DEVNULL, stderr=log.open("w"))
     token = request_id.set("req-task-1")
     try:
         result = ping.delay()
