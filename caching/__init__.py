@@ -17,7 +17,7 @@ from .strategies.base import Result, Status
 
 __all__ = [
     "DataType", "ModelRule", "Result", "Status", "bump", "cached", "fetch", "get_many", "get_or_load", "invalidate",
-    "put", "register", "warm",
+    "invalidate_now", "put", "register", "warm",
 ]
 
 
@@ -61,6 +61,16 @@ def invalidate(data_type: str | DataType, *item_ids: Any) -> None:
     changes = Changes()
     changes.add(registry.get(data_type), item_ids)
     schedule(changes)
+
+
+def invalidate_now(data_type: str | DataType, *item_ids: Any) -> None:
+    """Drop `item_ids` everywhere at once, whatever transaction is open: for changes that are
+    not database rows (a config written to Redis), which no commit makes visible."""
+    from .invalidation import Changes, apply
+
+    changes = Changes()
+    changes.add(registry.get(data_type), item_ids)
+    apply(changes)
 
 
 def bump(namespace: str) -> None:

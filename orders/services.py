@@ -10,6 +10,7 @@ from carts.selectors import CartOwner, cart_snapshot
 from carts.services import cart_confirm_current_prices, cart_write_through
 from catalog.models import Category, Product
 from profiles.models import Profile
+from runtime_config.services import feature_enabled
 from shop.exceptions import Conflict, InvalidRequest
 
 from .models import Order, OrderItem
@@ -61,6 +62,10 @@ def order_checkout(*, user, cart_version: int, shipping_address: dict | None = N
       without the user seeing it.
     InvalidRequest (400) for an empty cart.
     """
+    if not feature_enabled("checkout_enabled", default=True):
+        # Operators pause checkout from the feature-flags config (S3), e.g. during a stock count.
+        raise Conflict("Checkout is paused for a moment; your cart is kept. Try again shortly.",
+                       code="checkout_paused")
     owner = CartOwner(user_id=user.id)
     with transaction.atomic():
         cart = Cart.objects.select_for_update().filter(user=user).first()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "profiles",
     "orders",
+    "runtime_config",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Request counts halve every hour, so warming follows recent traffic.
     "decay-popularity": {"task": "catalog.decay_popularity", "schedule": 3600.0},
 }
+
+# Runtime configs (runtime_config): files in an S3 bucket, synced into Redis on S3 events
+# (a Lambda, or POST config-sync/s3-events/ with the shared secret) and by `sync_config`.
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+CONFIG_BUCKET_NAME = env.str("CONFIG_BUCKET_NAME", default="")
+CONFIG_PREFIX = env.str("CONFIG_PREFIX", default="")
+CONFIG_SYNC_SECRET = env.str("CONFIG_SYNC_SECRET", default="")  # empty: the endpoint refuses every request
+CONFIG_MAX_BYTES = env.int("CONFIG_MAX_BYTES", default=256 * 1024)
+# Configs must never be evicted: the store Redis by default.
+CONFIG_REDIS_URL = env.str("CONFIG_REDIS_URL", default=REDIS_STORE_URL)
 
 # CloudWatch namespace of the cache layer's figures (caching.cloudwatch); empty: not published.
 CLOUDWATCH_NAMESPACE = env.str("CLOUDWATCH_NAMESPACE", default="")

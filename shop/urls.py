@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("sessions_app.urls")),
     path("", include("profiles.urls")),
     path("", include("orders.urls")),
+    path("", include("runtime_config.urls")),
     path("cache/stats/", cache_api.CacheStatsView.as_view(), name="cache-stats"),
     path("cache/invalidate/", cache_api.CacheInvalidateView.as_view(), name="cache-invalidate"),
     path("cache/warm/", cache_api.CacheWarmView.as_view(), name="cache-warm"),

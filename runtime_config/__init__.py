@@ -1,0 +1,1 @@
+"""Runtime configuration synced from S3 into Redis (feature flags, shipping rates, promotions)."""
