@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-micro bench-workload bench-shop bench-warm loadtest services-stop clean
+.PHONY: run test lint bench bench-micro bench-workload bench-shop bench-warm loadtest services-stop clean lambda-package
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -37,6 +37,10 @@ loadtest: $(VENV)/.installed
 
 bench-micro: $(VENV)/.installed
 	@scripts/bench.sh
+
+# The config-sync Lambda's zip (runtime_config without Django, redis, PyYAML).
+lambda-package: $(VENV)/.installed
+	@scripts/package-lambda.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -259,3 +259,35 @@ def test_the_feature_flag_pauses_and_resumes_checkout(bucket, user_client, produ
 def test_public_configs_only(api_client, bucket):
     assert api_client.get("/api/v1/config/feature-flags/").status_code == 404  # not synced yet
     assert api_client.get("/api/v1/config/secrets/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_packaged_lambda_runs_without_django(bucket, tmp_path):
+    """scripts/package-lambda.sh's zip, on a path with boto3 (the Lambda runtime has it) and the
+    zip first: the handler applies an event, importing neither Django nor the project."""
+    import os
+    import site
+
+    package = subprocess.run([str(ROOT / "scripts" / "package-lambda.sh"), str(tmp_path / "config-sync.zip")],
+                             capture_output=True, text=True, timeout=120, env={**os.environ, "DATA_DIR": str(tmp_path)})
+    assert package.returncode == 0, package.stderr
+    event = bucket.put("flags.json", FLAGS)
+    from django.conf import settings
+
+    program = (
+        "import json, sys; from runtime_config.lambda_handler import handler; import redis, yaml; "
+        "print(json.dumps({'result': handler(json.loads(sys.argv[1]), None), "
+        "'django': 'django' in sys.modules, 'shop': 'shop' in sys.modules, "
+        "'redis_from_zip': redis.__file__.startswith(sys.argv[2]), "
+        "'yaml_from_zip': yaml.__file__.startswith(sys.argv[2])}))")
+    zip_path = str(tmp_path / "config-sync.zip")
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", program, json.dumps(event), zip_path], capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env={"PYTHONPATH": f"{zip_path}:{site.getsitepackages()[0]}",
+                           "REDIS_URL": settings.CONFIG_REDIS_URL, "CONFIG_BUCKET_NAME": BUCKET, **_aws_env()})
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["result"]["outcomes"][0]["outcome"] == "written"
+    assert not report["django"] and not report["shop"] and report["redis_from_zip"] and report["yaml_from_zip"]
+    assert stored("feature-flags")["data"] == {"checkout_enabled": True, "new_search": False}
+    assert '"step": "written"' in run.stderr  # its log lines are JSON too

@@ -112,3 +112,16 @@ def test_the_dashboard_shows_every_published_metric_and_an_alarm_guards_each_tar
             parameters["RedisMemoryThreshold"]["Default"]) == (90, 100, 80)
     assert set(template["Outputs"]) == {"DashboardName", "AlarmTopicArn"}
 
+
+
+def test_the_config_sync_lambda_runs_the_handler_on_the_buckets_object_events():
+    template = load(DEPLOY / "config-sync.yaml")["Resources"]
+    function = template["ConfigSyncFunction"]["Properties"]
+    assert function["Handler"] == "runtime_config.lambda_handler.handler"
+    from runtime_config import lambda_handler
+
+    assert callable(lambda_handler.handler)
+    assert set(function["Environment"]["Variables"]) >= {"CONFIG_BUCKET_NAME", "REDIS_URL"}
+    events = {entry["Event"] for entry in
+              template["ConfigBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]}
+    assert events == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}

@@ -36,7 +36,7 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Bounded and repeatable: both runs together take about a minute on the 2-core machine.
 MAX_EXAMPLES = 80
 SEED = 20261125
-OPERATIONS = 21
+OPERATIONS = 23
 STAFF_OPERATIONS = 3  # cache/stats/, cache/invalidate/, cache/warm/
 
 
