@@ -26,6 +26,17 @@ db_password="${MARIADB_PASSWORD:-shop}"
 
 ping() { mariadb-admin --socket="$sock" --user=root ping; }
 
+# binlog_config: a primary of replicas (MARIADB_SERVER_ID set, MARIADB_ROLE=primary) logs
+# row events with GTIDs; a replica (MARIADB_ROLE=replica) applies them, read-only; a
+# lone server keeps no binlog.
+binlog_config() {
+  case "${MARIADB_ROLE:-}" in
+    primary) printf 'server-id = %s\nlog-bin = %s/binlog\nbinlog-format = ROW\n' "${MARIADB_SERVER_ID:-1}" "$real" ;;
+    replica) printf 'server-id = %s\nskip-log-bin\nrelay-log = %s/relay\nread-only = 1\n' "${MARIADB_SERVER_ID:-2}" "$real" ;;
+    *) echo skip-log-bin ;;
+  esac
+}
+
 write_config() {
   local run_as=""
   [ "$(id -u)" -eq 0 ] && run_as="user = mysql"
@@ -40,7 +51,7 @@ port = $port
 bind-address = 127.0.0.1
 character-set-server = utf8mb4
 collation-server = utf8mb4_unicode_ci
-skip-log-bin
+$(binlog_config)
 innodb_buffer_pool_size = ${MARIADB_BUFFER_POOL:-512M}
 innodb_log_file_size = 256M
 # A local development and test server: trade durability for speed.

@@ -123,6 +123,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     })
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas (shop.db_router): DATABASE_REPLICA_URLS, comma-separated; none, no router.
+REPLICA_DATABASES = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url)
+    # A replica that stopped answering costs a read 2 s at most, once per check.
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    _replica.update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True,
+                    TEST={"MIRROR": "default"})  # tests without a real replica read the test database
+    DATABASES[f"replica{_number}"] = _replica
+    REPLICA_DATABASES.append(f"replica{_number}")
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["shop.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "shop.db_router.ReplicaPinningMiddleware")
+DATABASE_REPLICA_MAX_LAG = env.int("DATABASE_REPLICA_MAX_LAG", default=5)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5)
+# A client that wrote reads the primary this long: longer than the lag a replica may have.
+MULTIDB_PINNING_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=2 * DATABASE_REPLICA_MAX_LAG)
+MULTIDB_PINNING_COOKIE = "pin_primary"
+MULTIDB_PINNING_COOKIE_HTTPONLY = True
+MULTIDB_PINNING_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis in two roles. REDIS_URL: the cache, which may evict (allkeys-lru). REDIS_STORE_URL:

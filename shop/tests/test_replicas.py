@@ -1,0 +1,231 @@
+"""Read replicas behind the router: a real MariaDB primary and replica (scripts/mariadb-replica.sh)
+with real replication, and a real gunicorn reading through the router."""
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+from html.parser import HTMLParser
+
+import MySQLdb
+import pytest
+from django.db import connection
+
+from conftest import PASSWORD
+from shop.tests.servers import ROOT, Gunicorn, HttpSession
+
+DATABASE = "test_replicas"
+SETUP = f"""
+from decimal import Decimal
+from django.contrib.auth import get_user_model
+from catalog.models import Category, Product
+category = Category.objects.create(name="Kitchen", slug="kitchen")
+for sku in ("EDIT", "QUIET", "PAUSED", "DOWN"):
+    Product.objects.create(sku=sku, name=f"{{sku}} before", slug=sku.lower(), price=Decimal("5.00"),
+                           stock=10, category=category)
+get_user_model().objects.create_user("editor", password="{PASSWORD}", is_staff=True, is_superuser=True)
+"""
+
+
+def _ports() -> tuple[int, int]:
+    """The pair's ports, next to the test primary's, so parallel runs on other ports never meet."""
+    base = int(connection.settings_dict["PORT"])
+    return base + 10, base + 11
+
+
+def _url(port: int) -> str:
+    return f"mysql://shop:shop@127.0.0.1:{port}/{DATABASE}"
+
+
+def _sql(port: int, statement: str, *args) -> tuple:
+    db = MySQLdb.connect(host="127.0.0.1", port=port, user="shop", password="shop", database=DATABASE, autocommit=True)
+    try:
+        cursor = db.cursor()
+        cursor.execute(statement, args)
+        return cursor.fetchall()
+    finally:
+        db.close()
+
+
+def _replica(action: str, *ports: int) -> None:
+    subprocess.run([str(ROOT / "scripts/mariadb-replica.sh"), action, *map(str, ports)], check=True,
+                   env={**os.environ, "MARIADB_BUFFER_POOL": "64M"}, capture_output=True)
+
+
+def _caught_up(primary: int, replica: int) -> None:
+    deadline = time.monotonic() + 10
+    want = _sql(primary, "SELECT @@gtid_binlog_pos")[0][0]
+    while _sql(replica, "SELECT @@gtid_slave_pos")[0][0] != want:
+        assert time.monotonic() < deadline, "the replica did not catch up"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """The primary and its replica (started once for the module), the shop migrated and seeded
+    through the primary and replicated."""
+    primary, replica = _ports()
+    _replica("start", primary, replica)
+    root = MySQLdb.connect(host="127.0.0.1", port=primary, user="shop", password="shop", autocommit=True)
+    root.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+    root.cursor().execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    root.close()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings_test", "DATABASE_URL": _url(primary),
+           "DATABASE_REPLICA_URLS": _url(replica)}
+    for command in (["migrate", "--noinput", "-v0"], ["shell", "-c", SETUP]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    _caught_up(primary, replica)
+    yield primary, replica
+    _replica("stop", primary, replica)
+
+
+def _server(primary: int, replica: int, check_seconds: float) -> Gunicorn:
+    return Gunicorn(workers=1, env={
+        "DATABASE_URL": _url(primary), "DATABASE_REPLICA_URLS": _url(replica),
+        "DATABASE_REPLICA_CHECK_SECONDS": str(check_seconds), "DATABASE_REPLICA_MAX_LAG": "5",
+        "LOG_FORMAT": "text",
+    })
+
+
+@pytest.fixture(scope="module")
+def trusting_server(pair):
+    """Checks each replica once an hour: a replica found healthy keeps serving after its
+    replication is paused, so reads by others visibly come from it."""
+    server = _server(*pair, check_seconds=3600)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def checking_server(pair):
+    """Checks each replica every 0.2 s."""
+    server = _server(*pair, check_seconds=0.2)
+    server.start()
+    yield server
+    server.stop()
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would submit from the admin's change form."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._textarea = self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox", "file"):
+            self.fields[name] = attrs.get("value") or ""
+        elif tag == "input" and name and attrs.get("type") == "checkbox" and "checked" in attrs:
+            self.fields[name] = "on"
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+class Editor(HttpSession):
+    """A staff member who edits products in the admin, as in a browser."""
+
+    def form(self, method: str, path: str, fields: dict | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method,
+                                         headers={"Referer": f"{self.base_url}{path}"})
+        with self.opener.open(request, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    def log_in(self) -> None:
+        _, page = self.form("GET", "/admin/login/")
+        fields = _parsed(page)
+        fields.update(username="editor", password=PASSWORD)
+        self.form("POST", "/admin/login/?next=/admin/", fields)
+        assert self.cookie("sessionid")
+
+    def rename(self, product_id: int, name: str) -> None:
+        path = f"/admin/catalog/product/{product_id}/change/"
+        fields = _parsed(self.form("GET", path)[1])
+        fields.update(name=name, _save="Save")
+        self.form("POST", path, fields)
+
+
+def _parsed(page: str) -> dict:
+    parser = _FormFields()
+    parser.feed(page)
+    return parser.fields
+
+
+def _product(primary: int, sku: str) -> int:
+    return _sql(primary, "SELECT id FROM catalog_product WHERE sku = %s", sku)[0][0]
+
+
+def _name(client: HttpSession, product_id: int) -> str:
+    status, _, body = client.request("GET", f"/api/v1/products/{product_id}/")
+    assert status == 200, body
+    return body["name"]
+
+
+def test_an_editor_reads_its_edit_at_once_while_others_read_the_paused_replica(pair, trusting_server):
+    primary, replica = pair
+    edited, quiet = _product(primary, "EDIT"), _product(primary, "QUIET")
+    shopper, editor = HttpSession(trusting_server.url), Editor(trusting_server.url)
+    assert _name(shopper, edited) == "EDIT before"  # the worker has found the replica healthy
+    _replica("pause", replica)
+    try:
+        editor.log_in()
+        editor.rename(edited, "EDIT after")
+        assert editor.cookie("pin_primary")
+        assert _sql(replica, "SELECT name FROM catalog_product WHERE id = %s", edited)[0][0] == "EDIT before"
+        assert _name(editor, edited) == "EDIT after"
+        # A change the cache has not seen: only the primary has it, and the shopper does not.
+        _sql(primary, "UPDATE catalog_product SET name = 'QUIET after' WHERE id = %s", quiet)
+        assert _name(shopper, quiet) == "QUIET before"
+    finally:
+        _replica("resume", replica)
+    _caught_up(primary, replica)
+
+
+def test_a_paused_replica_is_skipped_logged_and_counted(pair, checking_server):
+    primary, replica = pair
+    product = _product(primary, "PAUSED")
+    shopper = HttpSession(checking_server.url)
+    assert shopper.request("GET", "/api/v1/categories/")[0] == 200  # the replica in use first
+    _replica("pause", replica)
+    try:
+        _sql(primary, "UPDATE catalog_product SET name = 'PAUSED after' WHERE id = %s", product)
+        time.sleep(0.3)  # past the check interval
+        assert _name(shopper, product) == "PAUSED after"
+    finally:
+        _replica("resume", replica)
+    _caught_up(primary, replica)
+    assert "database replica replica1 skipped: stopped" in checking_server.log_tail(20_000)
+    _, _, metrics = checking_server.get("/metrics")
+    assert b'db_replica_skipped_total{reason="stopped",replica="replica1"}' in metrics
+
+
+def test_a_stopped_replica_sends_reads_to_the_primary_without_errors(pair, checking_server):
+    primary, replica = pair
+    product = _product(primary, "DOWN")
+    shopper = HttpSession(checking_server.url)
+    assert shopper.request("GET", "/api/v1/products/?page_size=3")[0] == 200  # a replica connection open
+    subprocess.run([str(ROOT / "scripts/mariadb.sh"), "stop", str(replica)], check=True, capture_output=True)
+    _sql(primary, "UPDATE catalog_product SET name = 'DOWN after' WHERE id = %s", product)
+    statuses = [shopper.request("GET", f"/api/v1/products/?page_size={size}")[0] for size in range(4, 24)]
+    assert statuses == [200] * 20
+    assert _name(shopper, product) == "DOWN after"
+    assert "database replica replica1 skipped: down" in checking_server.log_tail(20_000)
