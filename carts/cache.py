@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from caching import DataType, ModelRule, register
+from caching import DataType, ModelRule, edge, register
 from catalog.models import Category, Product
 
 from .models import Cart
@@ -55,3 +55,5 @@ CART = register(DataType(
         ModelRule(Category, ids=_carts_showing_category, track=("is_active",)),
     ),
 ))
+
+edge.private("/api/v1/cart/", "/api/v1/cart/items/", "/api/v1/cart/items/{product_id}/")

@@ -15,6 +15,7 @@ from shop.api.params import validate_query
 from shop.api.schema import api_operation, id_parameter
 
 from . import listings, popularity
+from .cache import CATEGORIES_EDGE, CATEGORY_LISTING_EDGE, LISTING_EDGE, PRODUCT_EDGE, SEARCH_EDGE
 from .serializers import (
     PRODUCT_PAGE,
     CategorySerializer,
@@ -23,9 +24,12 @@ from .serializers import (
     SearchParams,
 )
 
-PRODUCT_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
-LISTING_POLICY = CachePolicy(public=True, max_age=60, s_maxage=300)
-SEARCH_POLICY = CachePolicy(public=True, max_age=30, s_maxage=60)
+# Declared once, in catalog/cache.py, with the edges' cache keys.
+PRODUCT_POLICY = PRODUCT_EDGE.policy
+LISTING_POLICY = LISTING_EDGE.policy
+CATEGORY_LISTING_POLICY = CATEGORY_LISTING_EDGE.policy
+CATEGORIES_POLICY = CATEGORIES_EDGE.policy
+SEARCH_POLICY = SEARCH_EDGE.policy
 
 
 class PublicCachedView(APIView):
@@ -100,7 +104,8 @@ class CategoryProductListView(PublicCachedView):
         category_id = caching.get_or_load("category_slug", slug)
         if not category_id:
             raise NotFound("No category with this slug.")
-        return _page_response(self, validated, category=(category_id, slug), in_query=False, policy=LISTING_POLICY)
+        return _page_response(self, validated, category=(category_id, slug), in_query=False,
+                              policy=CATEGORY_LISTING_POLICY)
 
 
 class CategoryListView(PublicCachedView):
@@ -108,7 +113,7 @@ class CategoryListView(PublicCachedView):
         "CategoryProducts": ("categories_products_list", {"slug": "$response.body#/0/slug"})}})
     def get(self, request):
         result = caching.fetch("categories", "all")
-        return cached_json_response(request, result.value, status=result.status, policy=LISTING_POLICY)
+        return cached_json_response(request, result.value, status=result.status, policy=CATEGORIES_POLICY)
 
 
 class SearchView(PublicCachedView):

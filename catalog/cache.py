@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from caching import DataType, ModelRule, register
+from caching import DataType, ModelRule, edge, register
 
 from . import payloads
 from .models import Category, Product
@@ -248,3 +248,14 @@ CATEGORIES = register(DataType(
     levels=("l1", "l2"),
     invalidated_by=(ModelRule(Category, ids=lambda category, previous: ["all"]),),
 ))
+
+# At the edge (CloudFront, API Gateway) and in browsers; the views send these policies.
+# The cache keys hold exactly the query parameters the views read (serializers.ProductListParams,
+# SearchParams). A catalog change is purged through `cdn_paths` above.
+LISTING_QUERY = ("category", "max_price", "min_price", "ordering", "page", "page_size")
+PRODUCT_EDGE = edge.public("/api/v1/products/{id}/", max_age=60, s_maxage=300)
+LISTING_EDGE = edge.public("/api/v1/products/", max_age=60, s_maxage=300, query=LISTING_QUERY)
+CATEGORY_LISTING_EDGE = edge.public("/api/v1/categories/{slug}/products/", max_age=60, s_maxage=300,
+                                    query=LISTING_QUERY)
+CATEGORIES_EDGE = edge.public("/api/v1/categories/", max_age=60, s_maxage=300)
+SEARCH_EDGE = edge.public("/api/v1/search/", max_age=30, s_maxage=60, query=(*LISTING_QUERY, "q"))

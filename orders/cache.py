@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import orjson
 
-from caching import DataType, ModelRule, register
+from caching import DataType, ModelRule, edge, register
 from shop.api.pages import page_body
 
 from .models import Order, OrderItem
@@ -71,3 +71,5 @@ ORDER = register(DataType(
                                                                         item.order_id)]),
     ),
 ))
+
+edge.private("/api/v1/orders/", "/api/v1/orders/{id}/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import orjson
 from django.contrib.auth import get_user_model
 
-from caching import DataType, ModelRule, register
+from caching import DataType, ModelRule, edge, register
 
 from .models import Profile
 
@@ -29,3 +29,5 @@ PROFILE = register(DataType(
         ModelRule(get_user_model(), ids=lambda user, previous: [user.pk]),
     ),
 ))
+
+edge.private("/api/v1/profile/")

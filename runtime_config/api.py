@@ -13,16 +13,16 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.api.http_cache import CachePolicy
 from shop.api.schema import api_operation
 from shop.exceptions import InvalidRequest, NotFound
 
+from .cache import CONFIG_EDGE
 from .schemas import public_types
 from .services import config_get, config_sync
 from .sync import MalformedEvent
 
 SECRET_HEADER = "X-Config-Sync-Secret"
-CONFIG_POLICY = CachePolicy(public=True, max_age=10, s_maxage=10)
+CONFIG_POLICY = CONFIG_EDGE.policy  # declared in runtime_config/cache.py
 
 
 class ConfigSyncSender:

@@ -2,35 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
+from caching.edge import PRIVATE, CachePolicy
 
-@dataclass(frozen=True)
-class CachePolicy:
-    """How shared caches (CDN, proxies) and browsers may keep a response."""
-
-    public: bool
-    max_age: int = 0
-    s_maxage: int = 0
-
-    @property
-    def header(self) -> str:
-        if not self.public:
-            return "private, no-store"
-        return f"public, max-age={self.max_age}, s-maxage={self.s_maxage}"
-
-    def header_for(self, status: str) -> str:
-        """A value served stale (its refresh under way) is not kept by shared caches: the CDN
-        asks for it again right after a purge, and must not keep the old one for s-maxage."""
-        if self.public and status == "STALE":
-            return "public, max-age=0, s-maxage=0"
-        return self.header
-
-
-PRIVATE = CachePolicy(public=False)
+__all__ = ["PRIVATE", "CachePolicy", "cached_json_response", "etag_of"]
 
 
 def etag_of(body: bytes) -> str:

@@ -1,0 +1,172 @@
+"""deploy/edge/ follows the cache rules: rendered from them, private paths never cached, views send what is declared."""
+from __future__ import annotations
+
+import fnmatch
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from caching.edge import edge_registry
+from caching.edge_templates import (
+    ALL_VIEWER_EXCEPT_HOST_HEADER,
+    CACHING_DISABLED,
+    FILES,
+    edge_dir,
+    logical_id,
+    path_pattern,
+    render,
+    resource_path,
+)
+from catalog.serializers import ProductListParams, SearchParams
+
+CFN_LINT = f"{sys.executable[:-len('python')]}cfn-lint"
+PRIVATE_PATHS = ["/api/v1/cart/", "/api/v1/cart/items/", "/api/v1/cart/items/7/", "/api/v1/session/",
+                 "/api/v1/auth/login/", "/api/v1/auth/logout/", "/api/v1/profile/", "/api/v1/orders/",
+                 "/api/v1/orders/7/", "/api/v1/cache/stats/", "/api/v1/cache/invalidate/", "/api/v1/cache/warm/",
+                 "/api/v1/config-sync/s3-events/", "/admin/", "/admin/cache/", "/metrics", "/healthz", "/readyz"]
+
+
+def committed() -> dict[str, str]:
+    return {name: (edge_dir() / name).read_text() for name in FILES}
+
+
+def cloudfront() -> dict:
+    return yaml.safe_load(committed()["cloudfront.yaml"])
+
+
+def apigateway() -> dict:
+    return yaml.safe_load(committed()["apigateway.yaml"])
+
+
+def behaviour_for(path: str) -> dict:
+    """The behaviour CloudFront picks: the first whose pattern matches, else the default."""
+    document = cloudfront()
+    for behaviour in document["CacheBehaviors"]:
+        if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
+            return behaviour
+    return document["DefaultCacheBehavior"]
+
+
+def method_setting_for(path: str) -> dict:
+    """The most specific MethodSettings entry API Gateway applies to a GET of `path`."""
+    resource = "/" + path.rstrip("/").replace("/", "~1")
+    matches = [entry for entry in apigateway()["MethodSettings"]
+               if fnmatch.fnmatchcase(resource, re.sub(r"\{[^}]+\}", "*", entry["ResourcePath"]))]
+    return max(matches, key=lambda entry: len(entry["ResourcePath"]))
+
+
+def test_the_committed_files_are_what_the_cache_rules_render():
+    assert committed() == render()
+    call_command("render_edge_config", "--check")
+
+
+def test_a_changed_ttl_without_rendering_again_is_drift(monkeypatch):
+    route = edge_registry.get("/api/v1/products/{id}/")
+    monkeypatch.setattr(edge_registry, "_routes", dict(edge_registry._routes))
+    edge_registry.replace(replace(route, policy=replace(route.policy, s_maxage=route.policy.s_maxage + 1)))
+    rendered = render()
+    assert rendered["cloudfront.yaml"] != committed()["cloudfront.yaml"]
+    assert rendered["apigateway.yaml"] != committed()["apigateway.yaml"]
+    with pytest.raises(CommandError, match="render_edge_config"):
+        call_command("render_edge_config", "--check")
+
+
+@pytest.mark.parametrize("path", PRIVATE_PATHS)
+def test_no_private_path_is_cacheable_at_either_edge(path):
+    behaviour = behaviour_for(path)
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED, behaviour
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # cookies, Authorization
+    assert "POST" in behaviour["AllowedMethods"]
+    assert method_setting_for(path)["CachingEnabled"] is False
+
+
+def test_public_cache_keys_hold_no_cookie_and_exactly_the_parameters_the_views_read():
+    document = cloudfront()
+    for route in edge_registry.all():
+        if not route.cacheable:
+            continue
+        config = document["CachePolicies"][logical_id(route)]["Properties"]["CachePolicyConfig"]
+        key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+        assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, route.policy.s_maxage,
+                                                                              route.policy.s_maxage)
+        assert behaviour_for(path_pattern(route).replace("*", "x"))["CachePolicyId"] == {"Ref": logical_id(route)}
+        setting = method_setting_for(path_pattern(route).replace("*", "x"))
+        assert (setting["CachingEnabled"], setting["CacheTtlInSeconds"]) == (True, route.policy.s_maxage)
+    listing = set(ProductListParams().fields)
+    for path in ("/api/v1/products/", "/api/v1/categories/{slug}/products/"):
+        assert set(edge_registry.get(path).query) == listing
+    assert set(edge_registry.get("/api/v1/search/").query) == set(SearchParams().fields)
+    assert edge_registry.get("/api/v1/products/{id}/").query == ()
+
+
+def test_every_url_of_the_project_is_declared():
+    """A new view must say whether the edge may keep it."""
+    declared = [path_pattern(route) for route in edge_registry.all()]
+
+    def walk(patterns, prefix: str):
+        for entry in patterns:
+            route = str(entry.pattern).lstrip("^").rstrip("$").replace("\\Z", "").replace("\\/", "/")
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + route)
+            elif isinstance(entry, URLPattern):
+                yield "/" + prefix + route
+
+    for url in walk(get_resolver().url_patterns, ""):
+        sample = re.sub(r"<[^>]+>|\(\?P<[^>]+>[^)]*\)", "x", url)
+        assert any(fnmatch.fnmatchcase(sample, pattern) for pattern in declared), url
+
+
+def test_rendered_fragments_make_templates_cfn_lint_accepts(tmp_path):
+    edge, stage = cloudfront(), apigateway()
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"ApiDomainName": {"Type": "String"}, "RestApiId": {"Type": "String"},
+                       "DeploymentId": {"Type": "String"}},
+        "Resources": {**edge["CachePolicies"], "Distribution": {
+            "Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "Enabled": True,
+                "Origins": [{"Id": "api", "DomainName": {"Ref": "ApiDomainName"},
+                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+                "DefaultCacheBehavior": edge["DefaultCacheBehavior"],
+                "CacheBehaviors": edge["CacheBehaviors"]}}},
+            "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
+                "RestApiId": {"Ref": "RestApiId"}, "DeploymentId": {"Ref": "DeploymentId"}, "StageName": "v1",
+                "CacheClusterEnabled": True, "CacheClusterSize": "0.5", "MethodSettings": stage["MethodSettings"]}}},
+    }
+    path = tmp_path / "edge.yaml"
+    path.write_text(yaml.safe_dump(template))
+    result = subprocess.run([CFN_LINT, "--format", "parseable", str(path)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    assert [method["ResourcePath"] for method in stage["Methods"]] == sorted(
+        resource_path(route) for route in edge_registry.all() if route.cacheable)
+
+
+@pytest.mark.django_db
+def test_the_views_send_what_is_declared(api_client, product, monkeypatch):
+    declared = {path: edge_registry.get(path).policy.header for path in (
+        "/api/v1/products/{id}/", "/api/v1/products/", "/api/v1/categories/{slug}/products/",
+        "/api/v1/categories/", "/api/v1/search/", "/api/v1/config/{name}/")}
+    monkeypatch.setattr("runtime_config.api.config_get", lambda name: {
+        "name": name, "data": {"checkout_enabled": True}, "version": "1", "synced_at": 0.0})
+    requests = {
+        "/api/v1/products/{id}/": f"/api/v1/products/{product.pk}/",
+        "/api/v1/products/": "/api/v1/products/?ordering=price&page_size=5",
+        "/api/v1/categories/{slug}/products/": f"/api/v1/categories/{product.category.slug}/products/",
+        "/api/v1/categories/": "/api/v1/categories/",
+        "/api/v1/search/": "/api/v1/search/?q=kettle",
+        "/api/v1/config/{name}/": "/api/v1/config/feature-flags/",
+    }
+    for declared_path, url in requests.items():
+        response = api_client.get(url)
+        assert response.status_code == 200, (url, response.content)
+        assert response["Cache-Control"] in (declared[declared_path], "public, max-age=0, s-maxage=0"), url
+        if response["Cache-Control"] != declared[declared_path]:  # served stale: fetch again once refreshed
+            assert api_client.get(url)["Cache-Control"] == declared[declared_path], url
