@@ -9,7 +9,7 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from caching.backends.redis import reset_levels
-from caching.handler import get_layer
+from caching.handler import get_layer, redis_client
 from caching.tests.redis_process import private_redis  # noqa: F401  (a fixture)
 from catalog.models import Category, Product
 from shop.tests.aws import aws, moto_server  # noqa: F401  (fixtures)
@@ -19,6 +19,36 @@ PASSWORD = "a-long-test-password-42"
 # reads the user only if the session's row still exists (a revoked session is never
 # accepted, whatever Redis holds).
 SESSION_CHECK_QUERIES = 1
+
+
+def on_redis_cluster() -> bool:
+    """The second pass of `make test`: the layer's L2 on a Redis Cluster (CACHING_REDIS_CLUSTER)."""
+    from django.conf import settings
+
+    return bool(settings.CACHING.get("REDIS_CLUSTER"))
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    def kind(cluster) -> str:
+        return "Redis Cluster" if cluster else "standalone Redis"
+
+    # Says which pass this is: a cluster pass that fell back to standalone would pass unnoticed.
+    sessions_cluster = settings.CACHES["sessions"]["OPTIONS"].get("CLUSTER")
+    return f"cache layer L2: {kind(on_redis_cluster())}; sessions: {kind(sessions_cluster)}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the cluster pass, skip the tests that start a private standalone redis-server (to
+    stop, pause, fill, demote or proxy it): they never touch the cluster, so they would only
+    repeat the first pass."""
+    if not on_redis_cluster():
+        return
+    skip = pytest.mark.skip(reason="on Redis Cluster: faults a private standalone redis-server (run in the first pass)")
+    for item in items:
+        if "private_redis" in item.fixturenames:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,6 +78,8 @@ def _empty_cache():
     # (a synchronous flush of a large database would outlast the socket timeout).
     get_redis_connection("default").flushdb(asynchronous=True)
     caches["sessions"].tier.client.flushdb(asynchronous=True)  # the store: sessions, popularity
+    if on_redis_cluster():  # L2 is not the default server: on a cluster, FLUSHDB reaches every master
+        redis_client().flushdb(asynchronous=True)
     get_layer().l1.clear()
     reset_levels()
     yield

@@ -119,11 +119,23 @@ bench_catalog() {
   "$ROOT/.venv/bin/python" manage.py rebuild_search_index
 }
 
+# start_test_cluster: a 3-master, 3-replica Redis Cluster on TEST_REDIS_CLUSTER_PORT .. +5
+# (default: the test Redis port + 1000, so runs on other test ports do not clash), stopped at
+# exit when this call started it; its URL (with the password) in REDIS_CLUSTER_URL.
+start_test_cluster() {
+  REDIS_CLUSTER_PORT="${TEST_REDIS_CLUSTER_PORT:-$((REDIS_PORT + 1000))}"
+  if ! "$ROOT/scripts/redis-cluster.sh" status "$REDIS_CLUSTER_PORT" >/dev/null 2>&1; then
+    "$ROOT/scripts/redis-cluster.sh" start "$REDIS_CLUSTER_PORT"; STARTED_SERVICES+=(redis-cluster)
+  fi
+  REDIS_CLUSTER_URL="$("$ROOT/scripts/redis-cluster.sh" url "$REDIS_CLUSTER_PORT")"
+}
+
 stop_started_services() {
   for port in "${STARTED_REDIS[@]}"; do "$ROOT/scripts/redis.sh" stop "$port" || true; done
   for svc in "${STARTED_SERVICES[@]}"; do
     case "$svc" in
       mariadb) "$ROOT/scripts/mariadb.sh" stop "$MARIADB_PORT" || true ;;
+      redis-cluster) "$ROOT/scripts/redis-cluster.sh" stop "$REDIS_CLUSTER_PORT" || true ;;
     esac
   done
 }

@@ -166,12 +166,14 @@ CACHES = {
         },
     },
     # Sessions: the store Redis through the cache layer's fail-fast backend (circuit
-    # breaker): with Redis down, sessions are read from the database at once.
+    # breaker): with Redis down, sessions are read from the database at once. SESSIONS_REDIS_URL
+    # (and SESSIONS_REDIS_CLUSTER) move them elsewhere, e.g. a Redis Cluster; the broker stays.
     "sessions": {
         "BACKEND": "caching.backends.redis.RedisBackend",
-        "LOCATION": REDIS_STORE_URL,
+        "LOCATION": env.str("SESSIONS_REDIS_URL", default=REDIS_STORE_URL),
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
-        "OPTIONS": {"SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT},
+        "OPTIONS": {"SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                    "CLUSTER": env.bool("SESSIONS_REDIS_CLUSTER", default=False)},
     },
 }
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.test import Client
-from django_redis import get_redis_connection
 
+from caching.handler import redis_client
 from caching.invalidation import invalidating
 from caching.tests.concurrency import wait_for
 from catalog.models import Category, Product
@@ -257,6 +257,6 @@ def test_unknown_ids_are_cached_briefly_and_only_so_many(api_client, settings, d
             for product_id in range(900_001, 900_006):
                 assert api_client.get(f"/api/v1/products/{product_id}/").status_code == 404
         key = product_type.key(900_001)
-        assert 0 < get_redis_connection("default").pttl(key) <= product_type.negative_ttl * 1000
+        assert 0 < redis_client().pttl(key) <= product_type.negative_ttl * 1000
     finally:
         product_type.max_negative = previous

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django_redis import get_redis_connection
 
+from caching.handler import redis_client
 from caching.keys import generation_key
 from caching.tests.concurrency import wait_for
 from catalog.models import Category
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _generations(*namespaces) -> dict:
-    redis = get_redis_connection("default")
+    redis = redis_client()  # L2, standalone or Cluster
     return {ns: redis.get(generation_key("shop", ns)) for ns in namespaces}
 
 

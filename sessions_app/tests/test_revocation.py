@@ -5,6 +5,7 @@ import signal
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
+from redis.cluster import RedisCluster
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
@@ -20,18 +21,28 @@ def _login(client, username="alice") -> str:
     return client.cookies["sessionid"].value
 
 
+def _server_pids() -> list[int]:
+    """The redis-servers of the sessions: one, or every node of a Redis Cluster."""
+    client = caches["sessions"].tier.client
+    if isinstance(client, RedisCluster):
+        return [info["process_id"] for info in client.info("server", target_nodes=RedisCluster.ALL_NODES).values()]
+    return [client.info("server")["process_id"]]
+
+
 class _Hung:
     """The Redis server of the sessions (and, when it is the same, of the cache) frozen
     (SIGSTOP) for the duration of the block: it accepts connections but answers nothing,
     as a hung or partitioned server does."""
 
     def __enter__(self):
-        self.pid = caches["sessions"].tier.client.info("server")["process_id"]
-        os.kill(self.pid, signal.SIGSTOP)
+        self.pids = _server_pids()
+        for pid in self.pids:
+            os.kill(pid, signal.SIGSTOP)
         return self
 
     def __exit__(self, *exc):
-        os.kill(self.pid, signal.SIGCONT)
+        for pid in self.pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 def test_a_logout_made_while_redis_hangs_stays_logged_out(user):
