@@ -64,13 +64,16 @@ def invalidate(data_type: str | DataType, *item_ids: Any) -> None:
 
 
 def invalidate_now(data_type: str | DataType, *item_ids: Any) -> None:
-    """Drop `item_ids` everywhere at once, whatever transaction is open: for changes that are
-    not database rows (a config written to Redis), which no commit makes visible."""
+    """Drop `item_ids` everywhere at once, whatever transaction is open, and purge their CDN
+    paths: for changes that are not database rows (a config written to Redis, an operator's
+    request), which no commit makes visible."""
+    from .cdn import outbox as cdn_outbox
     from .invalidation import Changes, apply
 
     changes = Changes()
     changes.add(registry.get(data_type), item_ids)
     apply(changes)
+    cdn_outbox.record_paths(changes.cdn_paths)
 
 
 def bump(namespace: str) -> None:

@@ -22,14 +22,10 @@ def cache_invalidate_entry(*, data_type: str, item_id: Any) -> str:
     """Drop one entry everywhere (Redis, every process's L1), fenced, now (an operator's
     request changes no data, so it waits for no commit), and purge its CDN paths; returns
     its key."""
-    from .cdn import outbox as cdn_outbox
-    from .invalidation import Changes, apply
+    import caching
 
     kind = registry.get(data_type)
-    changes = Changes()
-    changes.add(kind, [item_id])
-    apply(changes)
-    cdn_outbox.record_paths(changes.cdn_paths)
+    caching.invalidate_now(kind, item_id)
     return kind.key(item_id)
 
 
