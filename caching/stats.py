@@ -39,9 +39,10 @@ def registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def _samples(source: CollectorRegistry) -> dict[str, list[tuple[dict, float]]]:
+def samples_of(families) -> dict[str, list[tuple[dict, float]]]:
+    """{sample name: [(labels, value)]} of collected metric families."""
     found: dict[str, list[tuple[dict, float]]] = defaultdict(list)
-    for family in source.collect():
+    for family in families:
         for sample in family.samples:
             found[sample.name].append((sample.labels, sample.value))
     return found
@@ -123,7 +124,7 @@ def cache_stats(*, hot_keys: int = 10) -> dict[str, Any]:
     from .metrics import process_gauges
 
     process_gauges.refresh()  # this process's own gauges are current, whoever asks
-    samples = _samples(registry())
+    samples = samples_of(registry().collect())
     types = data_type_figures(samples)
     hits = sum(row["l1_hits"] + row["l2_hits"] + row["stale"] for row in types.values())
     requests = sum(row["requests"] for row in types.values())
@@ -151,7 +152,7 @@ def _history_key() -> str:
 
 def record_stats_point() -> dict[str, Any]:
     """Append the cumulative look-up counts per data type to the history (beat's task)."""
-    types = data_type_figures(_samples(registry()))
+    types = data_type_figures(samples_of(registry().collect()))
     point = {"t": round(time.time(), 1), "types": {
         name: [row["l1_hits"] + row["l2_hits"] + row["stale"], row["requests"]] for name, row in types.items()}}
 

@@ -17,7 +17,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from caching import stats
@@ -97,26 +97,26 @@ def _allowed(request) -> bool:
     return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
 
 
+class _Collected:
+    """Families collected once, rendered as they are."""
+
+    def __init__(self, families: list):
+        self.families = families
+
+    def collect(self):
+        return self.families
+
+
 def metrics_view(request):
     if not _allowed(request):
         return JsonResponse({"error": "forbidden", "detail": "Metrics are for allowed addresses or the token."},
                             status=403)
     process_gauges.refresh()
-    source = stats.registry()
-    body = generate_latest(source)
-    samples = {}
-    for family in source.collect():
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
-    extra = _render(ScrapeTimeCollector(samples))
-    response = HttpResponse(body + extra, content_type=CONTENT_TYPE_LATEST)
+    # Collected once: in multiprocess mode each collect reads every process's file.
+    families = list(stats.registry().collect())
+    registry = CollectorRegistry()
+    registry.register(_Collected(families))
+    registry.register(ScrapeTimeCollector(stats.samples_of(families)))
+    response = HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _render(collector) -> bytes:
-    from prometheus_client import CollectorRegistry
-
-    registry = CollectorRegistry()
-    registry.register(collector)
-    return generate_latest(registry)
