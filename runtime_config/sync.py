@@ -174,12 +174,9 @@ class ConfigSync:
 
     def sync_object(self, key: str, *, sequencer: str = "") -> Outcome:
         """Read the object as it is now, transform it, write it unless a newer event got there."""
-        try:
-            config_type = config_type_for(key, self.prefix)
-        except ConfigRejected as exc:
-            return self._rejected(key, exc)
-        if sequencer and not self._is_newer(config_type, sequencer):
-            return self._done(Outcome(key, "ignored", config_type.name, reason="older_event"))
+        config_type = self._config_type(key, sequencer)
+        if isinstance(config_type, Outcome):
+            return config_type
         try:
             body, version = self._read(key)
         except _Gone:
@@ -199,15 +196,23 @@ class ConfigSync:
         return self._done(Outcome(key, "written", config_type.name, version=version))
 
     def remove(self, key: str, *, sequencer: str = "") -> Outcome:
+        config_type = self._config_type(key, sequencer)
+        if isinstance(config_type, Outcome):
+            return config_type
+        if self._exists(key):  # created again since this removal: its own event writes it
+            return self._done(Outcome(key, "ignored", config_type.name, reason="object_exists"))
+        return self._delete_config(config_type, key, sequencer)
+
+    def _config_type(self, key: str, sequencer: str) -> ConfigType | Outcome:
+        """The config `key` holds, or the outcome that ends the event here: no config is kept
+        under that key (rejected), or a newer event was applied already (ignored)."""
         try:
             config_type = config_type_for(key, self.prefix)
         except ConfigRejected as exc:
             return self._rejected(key, exc)
         if sequencer and not self._is_newer(config_type, sequencer):
             return self._done(Outcome(key, "ignored", config_type.name, reason="older_event"))
-        if self._exists(key):  # created again since this removal: its own event writes it
-            return self._done(Outcome(key, "ignored", config_type.name, reason="object_exists"))
-        return self._delete_config(config_type, key, sequencer)
+        return config_type
 
     def _delete_config(self, config_type: ConfigType, key: str, sequencer: str) -> Outcome:
         if not self._delete(keys=[config_key(config_type.name)], args=["", sequencer]):
@@ -230,7 +235,7 @@ class ConfigSync:
         try:
             reply = self.s3.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            if _missing(exc):
                 raise _Gone() from exc
             raise
         size = reply.get("ContentLength") or 0
@@ -248,7 +253,7 @@ class ConfigSync:
             self.s3.head_object(Bucket=self.bucket, Key=key)
             return True
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            if _missing(exc):
                 return False
             raise
 
@@ -275,6 +280,11 @@ class ConfigSync:
     def _log(level: int, step: str, **fields) -> None:
         fields = {name: value for name, value in fields.items() if value not in ("", None)}
         logger.log(level, "config sync: %s %s", step, fields.get("key", ""), extra={"step": step, **fields})
+
+
+def _missing(exc: ClientError) -> bool:
+    """S3 says the object is not there (GetObject: NoSuchKey; HeadObject: a bare 404)."""
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
 class _Gone(Exception):
