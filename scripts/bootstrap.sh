@@ -10,8 +10,6 @@ ensure_packages "$PYTHON" python3 pkg-config pkg-config gcc gcc
 if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists mariadb 2>/dev/null; then
   apt_install default-libmysqlclient-dev
 fi
-# The admin dashboard's test drives Debian's chromium (Playwright downloads no browser).
-ensure_packages chromium chromium
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then

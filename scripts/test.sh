@@ -16,6 +16,9 @@ read -r -d '' -a CLUSTER_TESTS <<< "${CLUSTER_TESTS:-caching/tests
 TEST_CLUSTER="${TEST_CLUSTER:-1}"
 
 start_test_services
+# The admin dashboard's test drives Debian's chromium (Playwright downloads no browser);
+# only the tests need it, so `make run` does not install it.
+ensure_packages chromium chromium
 
 .venv/bin/ruff check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
