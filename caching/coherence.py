@@ -130,7 +130,8 @@ class InvalidationBus:
                 pubsub.subscribe(self.channel)
                 self._listen(pubsub)
             except Exception as exc:  # any failure of the link means "invalidations may be missed"
-                if self.connected.is_set():  # once per outage, not at every retry
+                # Once per outage, not at every retry; nor when stop() closed it.
+                if self.connected.is_set() and not self._stop.is_set():
                     logger.warning("cache invalidation link lost: %s", exc)
             finally:
                 self._link_down()
