@@ -17,6 +17,7 @@ from caching.edge_templates import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
     CACHING_DISABLED,
     FILES,
+    cache_key_parameters,
     edge_dir,
     logical_id,
     path_pattern,
@@ -37,6 +38,7 @@ def committed() -> dict[str, str]:
 
 
 def cloudfront() -> dict:
+    """The distribution's template (rendered in long form: plain YAML)."""
     return yaml.safe_load(committed()["cloudfront.yaml"])
 
 
@@ -44,19 +46,52 @@ def apigateway() -> dict:
     return yaml.safe_load(committed()["apigateway.yaml"])
 
 
+def distribution_config() -> dict:
+    return cloudfront()["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+
+
+def method_settings() -> list[dict]:
+    return apigateway()["Resources"]["Stage"]["Properties"]["MethodSettings"]
+
+
+def api_paths(template: dict) -> dict[str, str]:
+    """{logical id: full path} of the REST API's resources."""
+    resources = {name: resource["Properties"] for name, resource in template["Resources"].items()
+                 if resource["Type"] == "AWS::ApiGateway::Resource"}
+
+    def path(name: str) -> str:
+        parent = resources[name]["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{resources[name]['PathPart']}"
+
+    return {name: path(name) for name in resources}
+
+
+def api_methods(template: dict) -> dict[tuple[str, str], dict]:
+    """{(resource path, HTTP method): the method's properties}."""
+    paths = api_paths(template)
+    methods = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            properties = resource["Properties"]
+            target = properties["ResourceId"]
+            methods[(paths[target["Ref"]] if "Ref" in target else "/", properties["HttpMethod"])] = properties
+    return methods
+
+
 def behaviour_for(path: str) -> dict:
     """The behaviour CloudFront picks: the first whose pattern matches, else the default."""
-    document = cloudfront()
-    for behaviour in document["CacheBehaviors"]:
+    config = distribution_config()
+    for behaviour in config["CacheBehaviors"]:
         if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
             return behaviour
-    return document["DefaultCacheBehavior"]
+    return config["DefaultCacheBehavior"]
 
 
 def method_setting_for(path: str) -> dict:
     """The most specific MethodSettings entry API Gateway applies to a GET of `path`."""
     resource = "/" + path.rstrip("/").replace("/", "~1")
-    matches = [entry for entry in apigateway()["MethodSettings"]
+    matches = [entry for entry in method_settings()
                if fnmatch.fnmatchcase(resource, re.sub(r"\{[^}]+\}", "*", entry["ResourcePath"]))]
     return max(matches, key=lambda entry: len(entry["ResourcePath"]))
 
@@ -91,7 +126,7 @@ def test_public_cache_keys_hold_no_cookie_and_exactly_the_parameters_the_views_r
     for route in edge_registry.all():
         if not route.cacheable:
             continue
-        config = document["CachePolicies"][logical_id(route)]["Properties"]["CachePolicyConfig"]
+        config = document["Resources"][logical_id(route)]["Properties"]["CachePolicyConfig"]
         key = config["ParametersInCacheKeyAndForwardedToOrigin"]
         assert key["CookiesConfig"] == {"CookieBehavior": "none"}
         assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, route.policy.s_maxage,
@@ -123,30 +158,50 @@ def test_every_url_of_the_project_is_declared():
         assert any(fnmatch.fnmatchcase(sample, pattern) for pattern in declared), url
 
 
-def test_rendered_fragments_make_templates_cfn_lint_accepts(tmp_path):
-    edge, stage = cloudfront(), apigateway()
-    template = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Parameters": {"ApiDomainName": {"Type": "String"}, "RestApiId": {"Type": "String"},
-                       "DeploymentId": {"Type": "String"}},
-        "Resources": {**edge["CachePolicies"], "Distribution": {
-            "Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
-                "Enabled": True,
-                "Origins": [{"Id": "api", "DomainName": {"Ref": "ApiDomainName"},
-                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
-                "DefaultCacheBehavior": edge["DefaultCacheBehavior"],
-                "CacheBehaviors": edge["CacheBehaviors"]}}},
-            "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
-                "RestApiId": {"Ref": "RestApiId"}, "DeploymentId": {"Ref": "DeploymentId"}, "StageName": "v1",
-                "CacheClusterEnabled": True, "CacheClusterSize": "0.5", "MethodSettings": stage["MethodSettings"]}}},
-    }
-    path = tmp_path / "edge.yaml"
-    path.write_text(yaml.safe_dump(template))
-    result = subprocess.run([CFN_LINT, "--format", "parseable", str(path)], capture_output=True, text=True,
-                            timeout=120)
+def test_the_rendered_templates_pass_cfn_lint():
+    paths = [str(edge_dir() / name) for name in FILES]
+    result = subprocess.run([CFN_LINT, "--format", "parseable", *paths], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
-    assert [method["ResourcePath"] for method in stage["Methods"]] == sorted(
-        resource_path(route) for route in edge_registry.all() if route.cacheable)
+
+
+def test_each_public_get_has_its_cache_key_and_every_path_reaches_the_origin():
+    template = apigateway()
+    methods = api_methods(template)
+    paths = set(api_paths(template).values())
+    for route in edge_registry.all():
+        path = resource_path(route)
+        assert path in paths, path
+        proxied = methods[(path, "ANY")]["Integration"]
+        assert proxied["Type"] == "HTTP_PROXY" and "CacheKeyParameters" not in proxied, path
+        assert proxied["Uri"] == {"Fn::Sub": "${OriginUrl}" + route.path.replace("*", "{proxy}")}
+        assert proxied["RequestParameters"]["integration.request.header.X-Origin-Verify"] == \
+            "stageVariables.originVerify"
+        if route.cacheable:
+            cached = methods[(path, "GET")]
+            assert cached["Integration"]["CacheKeyParameters"] == cache_key_parameters(route), path
+            assert set(cached.get("RequestParameters", {})) >= set(cache_key_parameters(route))
+        else:
+            assert (path, "GET") not in methods, path
+    # API Gateway refuses a method setting for a resource the API does not have.
+    for entry in method_settings()[1:]:
+        assert entry["ResourcePath"][1:].replace("~1", "/") in paths, entry
+    stage = template["Resources"]["Stage"]["Properties"]
+    assert stage["CacheClusterEnabled"] is True and stage["CacheClusterSize"] == {"Ref": "CacheClusterSize"}
+    assert ("/{proxy+}", "ANY") in methods and ("/", "ANY") in methods  # paths declared nowhere: not cached
+
+
+def test_a_changed_method_is_a_new_deployment(monkeypatch):
+    """A deployment is a snapshot: the stage only serves a change through a new one."""
+    def deployments(text: str) -> list[str]:
+        return [name for name, resource in yaml.safe_load(text)["Resources"].items()
+                if resource["Type"] == "AWS::ApiGateway::Deployment"]
+
+    before = deployments(committed()["apigateway.yaml"])
+    route = edge_registry.get("/api/v1/search/")
+    monkeypatch.setattr(edge_registry, "_routes", dict(edge_registry._routes))
+    edge_registry.replace(replace(route, query=(*route.query, "colour")))
+    after = deployments(render()["apigateway.yaml"])
+    assert len(before) == len(after) == 1 and before != after
 
 
 @pytest.mark.django_db
