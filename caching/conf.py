@@ -78,6 +78,12 @@ DEFAULTS: dict[str, Any] = {
     "HOT_KEY_REFRESH_FRACTION": 0.2,
     # False: look-ups are not counted (prometheus counters; the benchmarks measure the cost).
     "METRICS": True,
+    # Read replicas: a load within REPLICA_LAG_BOUND seconds of its item's invalidation
+    # runs under PRIMARY_READS (the dotted path of the router's "read the primary" context
+    # manager), since a replica may not have the change yet. 0: loads read where the
+    # router sends them.
+    "REPLICA_LAG_BOUND": 0.0,
+    "PRIMARY_READS": "multidb.pinning.use_primary_db",
     # Per data type overrides, e.g. {"product": {"ttl": 600}}.
     "DATA_TYPES": {},
 }

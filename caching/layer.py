@@ -18,9 +18,9 @@ from .refresher import Refresher
 from .serializers import Undecodable, unpack
 from .singleflight import SingleFlight
 from .strategies import STRATEGY_CLASSES, Result, Status, Strategy
-from .strategies.base import load
+from .strategies.base import load, reading_primary_if
 from .tiers.local import LocalCache
-from .tiers.redis import RedisTier
+from .tiers.redis import RedisTier, changed_at
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,8 @@ class CacheLayer:
             fences = self.tier.fences(cache_keys)
         except L2Unavailable:
             return None
-        values = load_many(item_ids)
+        with reading_primary_if(max((changed_at(fence) or 0 for fence in fences), default=0) or None):
+            values = load_many(item_ids)
         entries = []
         for item_id, key, fence in zip(item_ids, cache_keys, fences, strict=True):
             if item_id in values:

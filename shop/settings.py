@@ -190,6 +190,10 @@ CACHING = {
     "CDN_MIN_INTERVAL": env.float("CDN_MIN_INTERVAL", default=5.0),
     "CDN_API_ATTEMPTS": env.int("CDN_API_ATTEMPTS", default=3),
     "CDN_RETRY_BASE": env.float("CDN_RETRY_BASE", default=2.0),
+    # With replicas, a load this soon after its item's invalidation reads the primary: the
+    # most a replica in use can lag is MAX_LAG plus what it may fall behind between two
+    # checks; one second more for the clocks of the processes involved.
+    "REPLICA_LAG_BOUND": (DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS + 1) if REPLICA_DATABASES else 0,
 }
 
 # Search reads an index on local disk (tantivy), kept in step with the catalog: right after

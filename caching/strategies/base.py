@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from django.utils.module_loading import import_string
+
+from ..conf import settings
 
 if TYPE_CHECKING:
     from ..datatypes import DataType
@@ -29,14 +34,30 @@ class Result(NamedTuple):
     status: Status
 
 
-def load(data_type: DataType, item_id: Any, loader: Callable[[], Any] | None) -> Any:
-    """Call `loader()`, or the registered `data_type.loader(item_id)`, counted and timed."""
+def load(data_type: DataType, item_id: Any, loader: Callable[[], Any] | None, *,
+         changed_at: float | None = None) -> Any:
+    """Call `loader()`, or the registered `data_type.loader(item_id)`, counted and timed.
+
+    `changed_at`: when the item was last invalidated, if known (its fence or generations).
+    A load within REPLICA_LAG_BOUND seconds of that reads the primary database: a read
+    replica may not have the change yet, and what it returned would be cached until the
+    entry's TTL, not just for the replica's lag."""
     started = time.perf_counter()
     try:
-        return loader() if loader is not None else data_type.loader(item_id)
+        with reading_primary_if(changed_at):
+            return loader() if loader is not None else data_type.loader(item_id)
     finally:
         data_type.metrics.loads.inc()
         data_type.metrics.load_seconds.observe(time.perf_counter() - started)
+
+
+def reading_primary_if(changed_at: float | None) -> AbstractContextManager:
+    """PRIMARY_READS (the database router's "read the primary" context) when `changed_at`
+    is within REPLICA_LAG_BOUND seconds of now; else nothing."""
+    bound = settings.REPLICA_LAG_BOUND
+    if not bound or changed_at is None or time.time() - changed_at > bound:
+        return nullcontext()
+    return import_string(settings.PRIMARY_READS)
 
 
 class Strategy:

@@ -22,6 +22,7 @@ from ..counters import WindowCounter
 from ..errors import L2Unavailable
 from ..hotkeys import sampler as hot_keys
 from ..serializers import Envelope, Undecodable, unpack
+from ..tiers.redis import changed_at
 from .base import Result, Status, Strategy, load
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class CacheAside(Strategy):
     def _load_and_store(self, data_type, item_id, key: str, loader, fence: bytes, epoch: int,
                         lease_token: str | None) -> Any:
         started = time.perf_counter()
-        value = load(data_type, item_id, loader)
+        value = load(data_type, item_id, loader, changed_at=changed_at(fence))
         delta = time.perf_counter() - started
         if data_type.is_negative(value) and not self._negative_allowed(data_type):
             if lease_token is not None:

@@ -138,7 +138,8 @@ class Generational(CacheAside):
     def _load_and_store_versioned(self, data_type, item_id, key: str, loader, current: tuple[int, ...],
                                   epoch: int, lease_token: str | None) -> Any:
         started = time.perf_counter()
-        value = load(data_type, item_id, loader)
+        # A generation is the clock (µs) at its last bump: the namespace's last change.
+        value = load(data_type, item_id, loader, changed_at=max(current, default=0) / 1_000_000 or None)
         blob, ttl, ttl_ms = data_type.envelope(value, delta=time.perf_counter() - started)
         try:
             stored = self.tier.store_versioned(key, blob, ttl_ms=ttl_ms, generations=_format(current),

@@ -11,6 +11,7 @@ out of order leave the newer value.
 from __future__ import annotations
 
 from ..errors import L2Unavailable
+from ..tiers.redis import changed_at
 from .base import load
 from .cache_aside import CacheAside
 
@@ -25,7 +26,7 @@ class WriteThrough(CacheAside):
         except L2Unavailable:
             self.invalidator.apply([key])
             return False
-        value = load(data_type, item_id, loader)
+        value = load(data_type, item_id, loader, changed_at=changed_at(fence))
         blob, _, ttl_ms = data_type.envelope(value)
         try:
             stored = self.tier.write_through(key, blob, ttl_ms=ttl_ms, data_version=data_type.version_of(value),

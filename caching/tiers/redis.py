@@ -11,7 +11,8 @@ invalidation sets a fresh token; a loader reads the token before it reads the
 database and stores only if the token is still the same (SET_IF_FENCE). Tokens
 are never reused, and a loader always holds a real one (reading a missing fence
 creates it), so a fence that expires or is evicted can only refuse a store,
-never let a stale one in.
+never let a stale one in. An invalidation's token starts with its time, which
+tells a loader whether a lagging read replica may still have the old row.
 """
 from __future__ import annotations
 
@@ -145,8 +146,26 @@ return stored
 
 
 def new_fence_token() -> str:
-    """A fence value never used before: an invalidation sets it, a store compares with it."""
+    """A fence value never used before, for a key whose fence is missing: a store compares with it."""
     return uuid.uuid4().hex
+
+
+def invalidation_fence_token() -> str:
+    """A fence value never used before that also says when it was set (µs, in hex): an
+    invalidation's. A load soon after an invalidation reads the primary database, not a
+    replica that may not have the change yet (`changed_at`)."""
+    return f"{int(time.time() * 1_000_000):x}.{uuid.uuid4().hex}"
+
+
+def changed_at(fence: bytes | None) -> float | None:
+    """When the invalidation that set `fence` happened (seconds since the epoch), or None
+    when no invalidation set it (a fence a reader created for a key not invalidated lately)."""
+    if not fence or b"." not in fence:
+        return None
+    try:
+        return int(fence.split(b".", 1)[0], 16) / 1_000_000
+    except ValueError:
+        return None  # not ours: treated as old, the store is fenced all the same
 
 
 class RedisTier:
@@ -278,7 +297,7 @@ class RedisTier:
         `key` was invalidated since `fence` was read (before `value` was)."""
         script = self.script(WRITE_THROUGH)
         keys = [key, fence_key(key), data_version_key(key)]
-        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), new_fence_token(), fence]
+        args = [data_version, value, ttl_ms, max(self.fence_ttl_ms, ttl_ms), invalidation_fence_token(), fence]
         return bool(self.call("write_through", lambda c: script(keys=keys, args=args, client=c)))
 
     def invalidate(self, keys: Iterable[str], generation_keys: Iterable[str] = (), *, guarded: bool = True) -> None:
@@ -293,7 +312,7 @@ class RedisTier:
         # SET_IF_FENCE, one that ran before it is removed by the UNLINK. A token, not
         # a counter: whatever the key held before, the SET succeeds. The UNLINK goes
         # first: on a full server (OOM) it still frees the value when the SET fails.
-        token = new_fence_token()
+        token = invalidation_fence_token()
         if keys:
             pipe = client.pipeline(transaction=False)
             for key in keys:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from catalog.models import Category, Product
 category = Category.objects.create(name="Kitchen", slug="kitchen")
-for sku in ("EDIT", "QUIET", "PAUSED", "DOWN"):
+for sku in ("EDIT", "QUIET", "FRESH", "PAUSED", "DOWN"):
     Product.objects.create(sku=sku, name=f"{{sku}} before", slug=sku.lower(), price=Decimal("5.00"),
                            stock=10, category=category)
 get_user_model().objects.create_user("editor", password="{PASSWORD}", is_staff=True, is_superuser=True)
@@ -195,6 +195,28 @@ def test_an_editor_reads_its_edit_at_once_while_others_read_the_paused_replica(p
         # A change the cache has not seen: only the primary has it, and the shopper does not.
         _sql(primary, "UPDATE catalog_product SET name = 'QUIET after' WHERE id = %s", quiet)
         assert _name(shopper, quiet) == "QUIET before"
+    finally:
+        _replica("resume", replica)
+    _caught_up(primary, replica)
+
+
+def test_a_miss_right_after_an_edit_is_loaded_from_the_primary_not_cached_stale_from_the_replica(
+        pair, trusting_server):
+    primary, replica = pair
+    product = _product(primary, "FRESH")
+    shopper, editor = HttpSession(trusting_server.url), Editor(trusting_server.url)
+    assert _name(shopper, product) == "FRESH before"  # cached, and the replica found healthy
+    _replica("pause", replica)
+    try:
+        editor.log_in()
+        editor.rename(product, "FRESH after")  # the entry is dropped; the replica has the old row
+        newcomer = HttpSession(trusting_server.url)  # never wrote: not pinned, reads may go to the replica
+        assert not newcomer.cookie("pin_primary")
+        # The miss is within the replicas' lag bound of the invalidation: the primary is read,
+        # and what is cached is the edit, not the replica's old row for the entry's whole TTL.
+        assert _name(newcomer, product) == "FRESH after"
+        status, headers, body = shopper.request("GET", f"/api/v1/products/{product}/")
+        assert (status, body["name"]) == (200, "FRESH after") and headers["X-Cache"].startswith("HIT")
     finally:
         _replica("resume", replica)
     _caught_up(primary, replica)
