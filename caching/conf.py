@@ -51,6 +51,11 @@ DEFAULTS: dict[str, Any] = {
     # table to invalidation requests. No distribution: CDN invalidation is off.
     "CDN_BACKEND": "caching.cdn.cloudfront.CloudFront",
     "CDN_DISTRIBUTION_ID": "",
+    # API Gateway's stage cache, behind the CDN: flushed through the same outbox for the same
+    # changes. Both unset: not purged (no stage cache, or none in front of this deployment).
+    "APIGATEWAY_BACKEND": "caching.cdn.apigateway.ApiGatewayStageCache",
+    "APIGATEWAY_REST_API_ID": "",
+    "APIGATEWAY_STAGE_NAME": "",
     "CDN_REGION": "us-east-1",
     # Seconds a drain waits after a commit, and at least between two invalidation requests,
     # so that a burst of edits goes out as a few requests, not one each.

@@ -185,6 +185,9 @@ CACHING = {
     # CloudFront in front of the public API: unset, CDN invalidation is off. boto3 reads
     # AWS_ENDPOINT_URL (moto's server locally) and the credentials the standard way.
     "CDN_DISTRIBUTION_ID": env.str("CLOUDFRONT_DISTRIBUTION_ID", default=""),
+    # API Gateway's stage cache (deploy/edge/apigateway.yaml): flushed through the same outbox.
+    "APIGATEWAY_REST_API_ID": env.str("APIGATEWAY_REST_API_ID", default=""),
+    "APIGATEWAY_STAGE_NAME": env.str("APIGATEWAY_STAGE_NAME", default=""),
     "CDN_REGION": env.str("AWS_REGION", default="us-east-1"),
     "CDN_BATCH_WINDOW": env.float("CDN_BATCH_WINDOW", default=2.0),
     "CDN_MIN_INTERVAL": env.float("CDN_MIN_INTERVAL", default=5.0),

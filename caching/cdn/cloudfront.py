@@ -1,4 +1,4 @@
-"""Amazon CloudFront through boto3.
+"""Amazon CloudFront through boto3 (and `call_aws`, the AWS error mapping every backend shares).
 
 boto3 finds the endpoint and credentials the standard way: AWS_ENDPOINT_URL (moto's
 server in tests and in `make run`'s local stack), AWS_ACCESS_KEY_ID and friends, or the
@@ -28,26 +28,28 @@ class CloudFront(CdnBackend):
             connect_timeout=3, read_timeout=10))
 
     def create_invalidation(self, paths: list[str], caller_reference: str) -> str:
-        reply = self._call(self.client.create_invalidation, DistributionId=self.distribution_id, InvalidationBatch={
+        reply = call_aws(self.client.create_invalidation, DistributionId=self.distribution_id, InvalidationBatch={
             "Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": caller_reference})
         return reply["Invalidation"]["Id"]
 
     def is_completed(self, invalidation_id: str) -> bool:
-        reply = self._call(self.client.get_invalidation, DistributionId=self.distribution_id, Id=invalidation_id)
+        reply = call_aws(self.client.get_invalidation, DistributionId=self.distribution_id, Id=invalidation_id)
         # AWS says "Completed"; moto's server says "COMPLETED".
         return reply["Invalidation"]["Status"].lower() == "completed"
 
-    @staticmethod
-    def _call(method, **kwargs) -> dict:
-        try:
-            return method(**kwargs)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if code in BUSY_CODES:
-                raise CdnBusy(code) from exc
-            if code in RETRYABLE_CODES or status >= 500:
-                raise CdnUnavailable(f"{code or status}: {exc}") from exc
-            raise
-        except BotoCoreError as exc:  # unreachable, timed out, retries used up
-            raise CdnUnavailable(str(exc)) from exc
+
+
+def call_aws(method, **kwargs) -> dict:
+    """Call a boto3 client method; "not now" errors become CdnUnavailable (CdnBusy), others propagate."""
+    try:
+        return method(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in BUSY_CODES:
+            raise CdnBusy(code) from exc
+        if code in RETRYABLE_CODES or status >= 500:
+            raise CdnUnavailable(f"{code or status}: {exc}") from exc
+        raise
+    except BotoCoreError as exc:  # unreachable, timed out, retries used up
+        raise CdnUnavailable(str(exc)) from exc

@@ -1,11 +1,12 @@
 """Drain the CDN outbox: pending paths become invalidation requests, within the CDN's limits.
 
-One drain runs at a time per distribution (a lease), from a task queued after a commit
-or from beat. Each request is written as a batch before it is sent, with a fixed
-CallerReference, so a crash or a lost reply leads to the same request again (the CDN
-answers it with the invalidation it already has), and paths are marked done only once
-the CDN accepted them. Throttling and server errors back off exponentially with jitter,
-recorded on the batch so that every drain, whichever process runs it, honours it.
+One drain runs at a time per edge (a lease; caching.cdn.edges: CloudFront, API Gateway's
+stage cache), from a task queued after a commit or from beat. Each request is written as
+a batch before it is sent, with a fixed CallerReference, so a crash or a lost reply leads
+to the same request again (the CDN answers it with the invalidation it already has), and
+paths are marked done only once the CDN accepted them. Throttling and server errors back
+off exponentially with jitter, recorded on the batch so that every drain, whichever
+process runs it, honours it.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from ..conf import settings
 from ..leases import lease
+from . import edges
 from .base import CdnBackend, CdnBusy, CdnUnavailable
 from .batching import plan_batch
 
@@ -43,22 +44,18 @@ class DrainReport:
                 "skipped": self.skipped}
 
 
-def backend() -> CdnBackend:
-    return import_string(settings.CDN_BACKEND)(settings.CDN_DISTRIBUTION_ID)
-
-
 def drain_cdn(cdn: CdnBackend | None = None) -> DrainReport:
-    """Send what the outbox holds for the configured distribution, as far as the CDN takes it."""
+    """Send what the outbox holds for each configured edge, as far as each takes it (with
+    `cdn`, only for the edge that backend serves, through it)."""
     report = DrainReport()
-    distribution = settings.CDN_DISTRIBUTION_ID
-    if not distribution:
-        return report
-    with lease(f"cdn-drain:{distribution}", ttl=settings.CDN_DRAIN_LEASE) as held:
-        if not held:
-            report.skipped = True
-            return report
-        cdn = cdn or backend()
-        _Drain(cdn, distribution, report).run()
+    for edge in edges.configured():
+        if cdn is not None and cdn.distribution_id != edge.target:
+            continue
+        with lease(f"cdn-drain:{edge.name}", ttl=settings.CDN_DRAIN_LEASE) as held:
+            if not held:
+                report.skipped = True
+                continue
+            _Drain(cdn or edge.backend(), edge.name, report).run()
     return report
 
 
@@ -78,7 +75,7 @@ class _Drain:
         # Requests formed earlier and not accepted yet go first, in order, when due.
         for batch in batches.filter(status=CdnInvalidation.PENDING).order_by("id"):
             if not self._send(batch):
-                self.report.waiting = pending_rows.count()
+                self.report.waiting += pending_rows.count()
                 return
         # New requests at most every CDN_MIN_INTERVAL: edits arriving meanwhile join the next.
         if not pending_rows.exists():
@@ -92,7 +89,7 @@ class _Drain:
             while (batch := self._form_batch(pending_rows, batches)) is not None and self._send(batch) \
                     and batch.full:
                 pass
-        self.report.waiting = pending_rows.count()
+        self.report.waiting += pending_rows.count()
 
     def _refresh_in_progress(self, in_progress) -> None:
         from ..models import CdnInvalidation

@@ -14,23 +14,25 @@ from django.db import transaction
 
 from ..conf import settings
 from ..errors import L2Unavailable
+from . import edges
 
 logger = logging.getLogger(__name__)
 
 
 def enabled() -> bool:
-    return bool(settings.CDN_DISTRIBUTION_ID)
+    return bool(edges.configured())
 
 
 def record_paths(paths: Iterable[str]) -> None:
-    """Write `paths` to the outbox in the current transaction; a drain follows the commit."""
+    """Write `paths` to the outbox, once per edge, in the current transaction; a drain
+    follows the commit."""
     from ..models import CdnPath
 
     paths = sorted(set(paths))
-    if not paths or not enabled():
+    names = [edge.name for edge in edges.configured()]
+    if not paths or not names:
         return
-    distribution = settings.CDN_DISTRIBUTION_ID
-    CdnPath.objects.bulk_create([CdnPath(distribution=distribution, path=path) for path in paths])
+    CdnPath.objects.bulk_create([CdnPath(distribution=name, path=path) for name in names for path in paths])
     transaction.on_commit(request_drain, robust=True)
 
 

@@ -6,9 +6,10 @@ import pytest
 from caching.cdn.cloudfront import CloudFront
 from caching.cdn.drain import backoff, drain_cdn
 from caching.cdn.outbox import record_paths
+from caching.conf import settings as caching_settings
 from caching.leases import lease
 from caching.models import CdnInvalidation, CdnPath
-from shop.tests.aws import ThrottlingProxy
+from shop.tests.aws import StageCacheProxy, ThrottlingProxy
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,20 @@ def sent_references(aws, distribution) -> list[str]:
     items = client.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
     return [client.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"]["InvalidationBatch"]
             ["CallerReference"] for item in items]
+
+
+@pytest.fixture
+def stage(aws, settings) -> str:
+    """A REST API at moto with a cached stage `prod` in front of the shop; purged for this process."""
+    client = aws.client("apigateway")
+    api = client.create_rest_api(name="shop")["id"]
+    root = client.get_resources(restApiId=api)["items"][0]["id"]
+    client.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    client.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                           integrationHttpMethod="GET", uri="https://origin.example.com/")
+    client.create_deployment(restApiId=api, stageName="prod", cacheClusterEnabled=True, cacheClusterSize="0.5")
+    settings.CACHING = {**settings.CACHING, "APIGATEWAY_REST_API_ID": api, "APIGATEWAY_STAGE_NAME": "prod"}
+    return api
 
 
 class SlowCloudFront(CloudFront):
@@ -91,3 +106,39 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings):
     assert 4.0 <= backoff(4) <= 8.0
     assert 5.0 <= backoff(20) <= 10.0
     assert len({backoff(3) for _ in range(20)}) > 1
+
+
+def test_the_api_gateway_stage_cache_is_flushed_for_the_same_changes_as_the_cdn(aws, distribution, stage,
+                                                                                monkeypatch):
+    proxy = StageCacheProxy(aws.port, throttle=1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    try:
+        record_paths(["/api/v1/products/1/", "/api/v1/search/*"])
+        assert sorted(CdnPath.objects.values_list("distribution", flat=True)) == sorted(
+            [distribution] * 2 + [f"apigateway:{stage}/prod"] * 2)
+        first = drain_cdn()
+        # CloudFront took its request; the flush was throttled, and its rows wait for the next drain.
+        assert len(first.sent) == 1 and proxy.flushes == [] and first.retry_in is not None
+        assert CdnPath.objects.filter(distribution=f"apigateway:{stage}/prod").count() == 2
+        time.sleep(first.retry_in)
+        second = drain_cdn()
+    finally:
+        proxy.close()
+    assert len(second.sent) == 1 and proxy.flushes == [(stage, "prod")]
+    assert not CdnPath.objects.exists()
+    assert len(sent_references(aws, distribution)) == 1  # CloudFront's request was not sent twice
+
+
+def test_a_flush_of_a_stage_that_does_not_exist_is_kept_and_retried_later(aws, stage, settings, monkeypatch):
+    settings.CACHING = {**settings.CACHING, "APIGATEWAY_STAGE_NAME": "nonesuch", "CDN_MIN_INTERVAL": 0}
+    proxy = StageCacheProxy(aws.port)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    try:
+        record_paths(["/api/v1/products/1/"])
+        report = drain_cdn()
+    finally:
+        proxy.close()
+    assert report.sent == [] and proxy.flushes == []
+    batch = CdnInvalidation.objects.get()
+    assert batch.status == CdnInvalidation.PENDING and "Invalid stage" in batch.last_error
+    assert report.retry_in == caching_settings.CDN_RETRY_MAX  # refused, not throttled: an operator must look

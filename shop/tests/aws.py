@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -87,12 +88,17 @@ def aws(moto_server, monkeypatch):
 
 class ThrottlingProxy:
     """An HTTP proxy in front of moto that answers the first `throttle` requests matching
-    `method` and a path fragment as AWS answers a throttled call (400 Throttling), and
-    forwards everything else: a fault moto cannot be asked to produce."""
+    `method` and a path fragment as AWS answers a throttled call (CloudFront: 400
+    Throttling), and forwards everything else: a fault moto cannot be asked to produce."""
 
+    STATUS, CONTENT_TYPE, HEADERS = 400, "text/xml", {}
     BODY = (b'<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
             b"<Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
             b"<RequestId>throttled</RequestId></ErrorResponse>")
+
+    def own_reply(self, method: str, path: str, headers) -> tuple[int, bytes] | None:
+        """A reply of the proxy's own to a request it does not forward; None: forward it."""
+        return None
 
     def __init__(self, target_port: int, *, throttle: int, method: str = "POST", fragment: str = "/invalidation"):
         import http.client
@@ -117,11 +123,21 @@ class ThrottlingProxy:
                     else:
                         proxy.forwarded += 1
                 if throttle_this:
-                    self.send_response(400)
-                    self.send_header("Content-Type", "text/xml")
-                    self.send_header("Content-Length", str(len(ThrottlingProxy.BODY)))
+                    self.send_response(proxy.STATUS)
+                    for name, value in proxy.HEADERS.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", proxy.CONTENT_TYPE)
+                    self.send_header("Content-Length", str(len(proxy.BODY)))
                     self.end_headers()
-                    self.wfile.write(ThrottlingProxy.BODY)
+                    self.wfile.write(proxy.BODY)
+                    return
+                own = proxy.own_reply(self.command, self.path, self.headers)
+                if own is not None:
+                    self.send_response(own[0])
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(own[1])))
+                    self.end_headers()
+                    self.wfile.write(own[1])
                     return
                 upstream = http.client.HTTPConnection("127.0.0.1", target_port, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -150,3 +166,36 @@ class ThrottlingProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class StageCacheProxy(ThrottlingProxy):
+    """moto's server with API Gateway's FlushStageCache, which moto does not implement: a
+    DELETE of a stage's `/cache/data` is answered here (202, recorded in `flushes`) when moto
+    has that stage, 404 otherwise; the first `throttle` ones get API Gateway's 429."""
+
+    STATUS, CONTENT_TYPE = 429, "application/json"
+    HEADERS = {"x-amzn-ErrorType": "TooManyRequestsException"}
+    BODY = b'{"message": "Too Many Requests"}'
+    FLUSH = re.compile(r"^/restapis/([^/]+)/stages/([^/]+)/cache/data/?$")
+
+    def __init__(self, target_port: int, *, throttle: int = 0):
+        self.target_port = target_port
+        self.flushes: list[tuple[str, str]] = []
+        super().__init__(target_port, throttle=throttle, method="DELETE", fragment="/cache/data")
+
+    def own_reply(self, method: str, path: str, headers) -> tuple[int, bytes] | None:
+        import http.client
+
+        flush = self.FLUSH.match(path)
+        if method != "DELETE" or not flush:
+            return None
+        stage = http.client.HTTPConnection("127.0.0.1", self.target_port, timeout=10)
+        stage.request("GET", f"/restapis/{flush[1]}/stages/{flush[2]}", headers={
+            "Authorization": headers.get("Authorization", "")})
+        found = stage.getresponse()
+        found.read()
+        stage.close()
+        if found.status != 200:
+            return 404, b'{"message": "Invalid stage identifier specified"}'
+        self.flushes.append((flush[1], flush[2]))
+        return 202, b""
