@@ -2,6 +2,7 @@
 # A MariaDB primary and a read replica of it on loopback ports, with real replication.
 #   scripts/mariadb-replica.sh start|stop|status PRIMARY_PORT REPLICA_PORT
 #   scripts/mariadb-replica.sh pause|resume REPLICA_PORT   (stop or restart applying events)
+#   scripts/mariadb-replica.sh delay REPLICA_PORT SECONDS  (apply each event that long after it was written)
 # Both are servers of scripts/mariadb.sh (.data/mariadb-PORT/): the primary keeps a row
 # binlog with GTIDs, the replica is read-only and follows it from the primary's first
 # event (MASTER_USE_GTID=slave_pos), so both must start from empty datadirs together.
@@ -46,5 +47,7 @@ SQL
     ;;
   pause) as_root "$2" <<<"STOP SLAVE SQL_THREAD" ;;
   resume) as_root "$2" <<<"START SLAVE SQL_THREAD" ;;
-  *) log "usage: $0 start|stop|status PRIMARY_PORT REPLICA_PORT | pause|resume REPLICA_PORT"; exit 2 ;;
+  delay) as_root "$2" <<<"STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=${3:?seconds}; START SLAVE" ;;
+  *) log "usage: $0 start|stop|status PRIMARY_PORT REPLICA_PORT | pause|resume REPLICA_PORT | delay REPLICA_PORT SECONDS"
+     exit 2 ;;
 esac

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from catalog.models import Category, Product
 category = Category.objects.create(name="Kitchen", slug="kitchen")
-for sku in ("EDIT", "QUIET", "FRESH", "PAUSED", "DOWN"):
+for sku in ("EDIT", "QUIET", "FRESH", "PAUSED", "LAGGING", "DOWN"):
     Product.objects.create(sku=sku, name=f"{{sku}} before", slug=sku.lower(), price=Decimal("5.00"),
                            stock=10, category=category)
 get_user_model().objects.create_user("editor", password="{PASSWORD}", is_staff=True, is_superuser=True)
@@ -79,12 +79,23 @@ def pair():
     _replica("stop", primary, replica)
 
 
-def _server(primary: int, replica: int, check_seconds: float) -> Gunicorn:
+def _server(primary: int, replica: int, check_seconds: float, max_lag: int = 5) -> Gunicorn:
     return Gunicorn(workers=1, env={
         "DATABASE_URL": _url(primary), "DATABASE_REPLICA_URLS": _url(replica),
-        "DATABASE_REPLICA_CHECK_SECONDS": str(check_seconds), "DATABASE_REPLICA_MAX_LAG": "5",
+        "DATABASE_REPLICA_CHECK_SECONDS": str(check_seconds), "DATABASE_REPLICA_MAX_LAG": str(max_lag),
         "LOG_FORMAT": "text",
     })
+
+
+def _seconds_behind(replica: int) -> int | None:
+    db = MySQLdb.connect(host="127.0.0.1", port=replica, user="shop", password="shop")
+    try:
+        cursor = db.cursor()
+        cursor.execute("SHOW SLAVE STATUS")
+        status = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+        return status["Seconds_Behind_Master"]
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +249,31 @@ def test_a_paused_replica_is_skipped_logged_and_counted(pair, checking_server):
     assert "database replica replica1 skipped: stopped" in checking_server.log_tail(20_000)
     _, _, metrics = checking_server.get("/metrics")
     assert b'db_replica_skipped_total{reason="stopped",replica="replica1"}' in metrics
+
+
+def test_a_replica_further_behind_than_the_bound_is_skipped(pair):
+    primary, replica = pair
+    product = _product(primary, "LAGGING")
+    server = _server(primary, replica, check_seconds=0.2, max_lag=1)
+    server.start()
+    try:
+        shopper = HttpSession(server.url)
+        assert shopper.request("GET", "/api/v1/categories/")[0] == 200  # the replica in use first
+        _replica("delay", replica, 60)  # replicating, but a minute behind
+        _sql(primary, "UPDATE catalog_product SET name = 'LAGGING after' WHERE id = %s", product)
+        deadline = time.monotonic() + 15
+        while (_seconds_behind(replica) or 0) <= 1:
+            assert time.monotonic() < deadline, "the replica never fell behind"
+            time.sleep(0.1)
+        time.sleep(0.3)  # past the check interval
+        assert _name(shopper, product) == "LAGGING after"
+        assert "database replica replica1 skipped: lagging" in server.log_tail(20_000)
+        _, _, metrics = server.get("/metrics")
+        assert b'db_replica_skipped_total{reason="lagging",replica="replica1"}' in metrics
+    finally:
+        server.stop()
+        _replica("delay", replica, 0)
+    _caught_up(primary, replica)
 
 
 def test_a_stopped_replica_sends_reads_to_the_primary_without_errors(pair, checking_server):
