@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from conftest import PASSWORD
+from shop.celery import ALL_QUEUES
 from shop.tests.servers import ROOT, Gunicorn, HttpSession
 
 DATABASE = "test_replicas"
@@ -20,7 +21,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from catalog.models import Category, Product
 category = Category.objects.create(name="Kitchen", slug="kitchen")
-for sku in ("EDIT", "QUIET", "FRESH", "PAUSED", "LAGGING", "DOWN"):
+for sku in ("EDIT", "QUIET", "FRESH", "TASK", "PAUSED", "LAGGING", "DOWN"):
     Product.objects.create(sku=sku, name=f"{{sku}} before", slug=sku.lower(), price=Decimal("5.00"),
                            stock=10, category=category)
 get_user_model().objects.create_user("editor", password="{PASSWORD}", is_staff=True, is_superuser=True)
@@ -231,6 +232,38 @@ def test_a_miss_right_after_an_edit_is_loaded_from_the_primary_not_cached_stale_
     finally:
         _replica("resume", replica)
     _caught_up(primary, replica)
+
+
+def test_warming_tasks_read_the_replica_and_other_tasks_the_primary(pair, tmp_path):
+    from caching.tests.processes import worker_env
+    from caching.tests.testapp.tasks import read_product
+
+    primary, replica = pair
+    product = _product(primary, "TASK")
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - the worker's, closed after it
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "-Q", ",".join(ALL_QUEUES),
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"replicas-{time.time_ns()}@%h"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+        env=worker_env(DATABASE_URL=_url(primary), DATABASE_REPLICA_URLS=_url(replica),
+                       DATABASE_REPLICA_CHECK_SECONDS="3600"))
+    try:
+        assert read_product.apply_async([product], queue="warming").get(timeout=30)["database"] == "replica1"
+        _replica("pause", replica)
+        try:
+            _sql(primary, "UPDATE catalog_product SET name = 'TASK after' WHERE id = %s", product)
+            reads = {queue: read_product.apply_async([product], queue=queue).get(timeout=30)
+                     for queue in ALL_QUEUES}
+        finally:
+            _replica("resume", replica)
+    finally:
+        worker.terminate()
+        worker.wait(15)
+        log.close()
+    _caught_up(primary, replica)
+    assert reads == {"warming": {"name": "TASK before", "database": "replica1"},
+                     "invalidations": {"name": "TASK after", "database": "default"},
+                     "default": {"name": "TASK after", "database": "default"}}
 
 
 def test_a_paused_replica_is_skipped_logged_and_counted(pair, checking_server):
