@@ -46,9 +46,21 @@ def _window(now: float) -> tuple[int, float]:
     return number, number * length
 
 
-def hot_key(data_type: str, window: int) -> str:
-    # One hash tag per data type: the two windows' sets are in one Cluster slot (ZUNION).
+def hot_key(data_type: str, window: int | str) -> str:
+    # One hash tag per data type: the two windows' sets are in one Cluster slot (HOTTEST).
     return f"{settings.KEY_PREFIX}:hot:{{{data_type}}}:{window}"
+
+
+# The ARGV[2] hottest members of the current window's set (KEYS[1]) and the previous one's
+# (KEYS[2], weighted ARGV[1]), summed in a scratch set (KEYS[3]) that does not outlive the
+# script: every process reads its pins every few seconds, and this returns the few it
+# pins, not the up to 2 × KEEP members stored.
+HOTTEST = """
+redis.call('ZUNIONSTORE', KEYS[3], 2, KEYS[1], KEYS[2], 'WEIGHTS', 1, ARGV[1])
+local top = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+redis.call('DEL', KEYS[3])
+return top
+"""
 
 
 class HotKeySampler:
@@ -149,9 +161,11 @@ def hottest(data_type: str, limit: int, *, now: float | None = None) -> list[dic
         return []
     now = time.time() if now is None else now
     window, start = _window(now)
-    weights = {hot_key(data_type, window): 1.0, hot_key(data_type, window - 1): 2.0 ** -WINDOW_HALF_LIVES}
+    tier = get_layer().tier
+    keys = [hot_key(data_type, window), hot_key(data_type, window - 1), hot_key(data_type, "union")]
+    args = [repr(2.0 ** -WINDOW_HALF_LIVES), limit]
     try:
-        rows = get_layer().tier.call("hotkeys", lambda c: c.zunion(weights, withscores=True))
+        flat = tier.call("hotkeys", lambda c: tier.script(HOTTEST)(keys=keys, args=args, client=c))
     except L2Unavailable:
         return []
     except ResponseError as exc:  # WRONGTYPE: not our value under that key
@@ -160,9 +174,8 @@ def hottest(data_type: str, limit: int, *, now: float | None = None) -> list[dic
     now_weight = 2.0 ** ((now - start) / settings.HOT_KEY_HALF_LIFE)
     every = (sampler.mask + 1) if sampler.mask >= 0 else 1
     mean_life = settings.HOT_KEY_HALF_LIFE / math.log(2)
-    top = sorted(rows, key=lambda row: row[1], reverse=True)[:limit]
     result = []
-    for member, score in top:
+    for member, score in zip(flat[::2], map(float, flat[1::2]), strict=True):
         key = member.decode() if isinstance(member, bytes) else member
         result.append({"key": key, "id": key.rsplit(":", 1)[-1].strip("{}"),
                        "reads_per_second": round(score / now_weight * every / mean_life, 3)})

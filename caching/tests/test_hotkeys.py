@@ -8,7 +8,7 @@ import pytest
 
 import caching
 from caching.conf import settings as caching_settings
-from caching.hotkeys import hottest, sampler
+from caching.hotkeys import WINDOW_HALF_LIVES, _window, hot_key, hottest, sampler
 from caching.tests.concurrency import wait_for
 from caching.tiers.local import LocalCache
 from shop.tests.servers import Gunicorn
@@ -53,6 +53,26 @@ def test_counts_decay_with_the_half_life(make_data_type, every_lookup):
     now = time.time()
     later = hottest("gadget", 1, now=now + caching_settings.HOT_KEY_HALF_LIFE)[0]["reads_per_second"]
     assert later == pytest.approx(hottest("gadget", 1, now=now)[0]["reads_per_second"] / 2, rel=0.02)
+
+
+def test_a_read_returns_just_the_hottest_and_the_previous_window_still_counts(make_data_type, every_lookup,
+                                                                             layer):
+    make_data_type(name="gadget", loader=lambda i: {"id": i}, ttl=60, jitter=0)
+    for item_id in range(1, 51):
+        for _ in range(item_id):
+            caching.get_or_load("gadget", item_id)
+    send_now()
+    assert [row["id"] for row in hottest("gadget", 3)] == ["50", "49", "48"]
+    assert not layer.tier.client.exists(hot_key("gadget", "union"))  # the scratch set is gone
+    next_window = time.time() + caching_settings.HOT_KEY_HALF_LIFE * WINDOW_HALF_LIVES
+    assert [row["id"] for row in hottest("gadget", 3, now=next_window)] == ["50", "49", "48"]
+
+
+def test_a_foreign_value_under_a_hot_key_set_gives_no_hot_keys(make_data_type, every_lookup, layer):
+    make_data_type(name="gadget", loader=lambda i: {"id": i}, ttl=60, jitter=0)
+    window, _ = _window(time.time())
+    layer.tier.client.set(hot_key("gadget", window), b"not a sorted set")
+    assert hottest("gadget", 3) == []
 
 
 def test_a_pinned_key_survives_l1_eviction():
