@@ -13,7 +13,8 @@ the lag a replica is allowed. On top of it, a replica is used only
   take part in its locks;
 - when that replica answered its last check, done at most every
   `DATABASE_REPLICA_CHECK_SECONDS` per process, with its replication running and no more
-  than `DATABASE_REPLICA_MAX_LAG` seconds behind. Otherwise it is skipped, logged and
+  than `DATABASE_REPLICA_MAX_LAG` seconds behind (`DATABASE_REPLICA_KIND`: `mysql` reads
+  SHOW SLAVE STATUS, `aurora` the reader's own row of replica_host_status). Otherwise it is skipped, logged and
   counted, and the read goes to the next replica or the primary.
 """
 from __future__ import annotations
@@ -96,20 +97,42 @@ class ReplicaHealth:
         problem = self._connect(alias)
         if problem:
             return problem
+        check = AURORA_REPLICA_STATUS if settings.DATABASE_REPLICA_KIND == "aurora" else MYSQL_REPLICA_STATUS
         try:
             with connections[alias].cursor() as cursor:
-                cursor.execute("SHOW SLAVE STATUS")
+                cursor.execute(check)
                 row = cursor.fetchone()
-                columns = [column[0] for column in cursor.description or ()]
+                columns = [column[0].lower() for column in cursor.description or ()]
         except DatabaseError:
             return "down"
         status = dict(zip(columns, row or (), strict=False))
-        if status.get("Slave_IO_Running") != "Yes" or status.get("Slave_SQL_Running") != "Yes":
+        if settings.DATABASE_REPLICA_KIND == "aurora":
+            return _aurora_problem(status)
+        if status.get("slave_io_running") != "Yes" or status.get("slave_sql_running") != "Yes":
             return "stopped"  # not applying: how far behind it falls is unbounded
-        lag = status.get("Seconds_Behind_Master")
+        lag = status.get("seconds_behind_master")
         if lag is None or int(lag) > settings.DATABASE_REPLICA_MAX_LAG:
             return "lagging"
         return None
+
+
+# MySQL and MariaDB replicas: the replication threads and Seconds_Behind_Master.
+MYSQL_REPLICA_STATUS = "SHOW SLAVE STATUS"
+# Aurora MySQL readers replicate at the storage layer and answer SHOW SLAVE STATUS with no
+# row; each instance reports its own lag in this table, under its @@aurora_server_id.
+AURORA_REPLICA_STATUS = ("SELECT session_id, replica_lag_in_milliseconds FROM information_schema.replica_host_status"
+                         " WHERE server_id = @@aurora_server_id")
+
+
+def _aurora_problem(status: dict) -> str | None:
+    if not status:
+        return "stopped"  # not in the cluster's status table: not a reader we can vouch for
+    if status.get("session_id") == "MASTER_SESSION_ID":
+        return None  # the writer itself (a reader endpoint with no reader left falls back to it)
+    lag = status.get("replica_lag_in_milliseconds")
+    if lag is None or float(lag) / 1000 > settings.DATABASE_REPLICA_MAX_LAG:
+        return "lagging"
+    return None
 
 
 replica_health = ReplicaHealth()

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from .local_env import load_local_env
 
@@ -139,6 +140,10 @@ if REPLICA_DATABASES:
                       "shop.db_router.ReplicaPinningMiddleware")
 DATABASE_REPLICA_MAX_LAG = env.int("DATABASE_REPLICA_MAX_LAG", default=5)
 DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5)
+# How a replica's lag is read: "mysql" (MySQL or MariaDB replication) or "aurora" (readers).
+DATABASE_REPLICA_KIND = env.str("DATABASE_REPLICA_KIND", default="mysql")
+if DATABASE_REPLICA_KIND not in ("mysql", "aurora"):
+    raise ImproperlyConfigured(f"DATABASE_REPLICA_KIND must be mysql or aurora, not {DATABASE_REPLICA_KIND!r}")
 # A client that wrote reads the primary this long: longer than the lag a replica may have.
 MULTIDB_PINNING_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=2 * DATABASE_REPLICA_MAX_LAG)
 MULTIDB_PINNING_COOKIE = "pin_primary"

@@ -231,6 +231,9 @@ def test_the_api_stage_caches_and_the_edges_are_wired_to_the_processes():
                 names = {entry["Name"] for entry in container["Environment"]}
                 assert {"APIGATEWAY_REST_API_ID", "APIGATEWAY_STAGE_NAME", "CLOUDFRONT_DISTRIBUTION_ID"} <= names, name
                 assert {"DATABASE_HOST", "CACHE_REDIS_HOST", "STORE_REDIS_HOST"} <= names, name
+                kind = next(entry["Value"] for entry in container["Environment"]
+                            if entry["Name"] == "DATABASE_REPLICA_KIND")
+                assert kind == "aurora", name  # Aurora readers answer SHOW SLAVE STATUS with no row
                 secrets = {entry["Name"] for entry in container["Secrets"]}
                 assert {"SECRET_KEY", "DATABASE_PASSWORD", "CACHE_REDIS_AUTH_TOKEN",
                         "STORE_REDIS_AUTH_TOKEN"} <= secrets, name

@@ -320,3 +320,16 @@ def test_a_stopped_replica_sends_reads_to_the_primary_without_errors(pair, check
     assert statuses == [200] * 20
     assert _name(shopper, product) == "DOWN after"
     assert "database replica replica1 skipped: down" in checking_server.log_tail(20_000)
+
+
+def test_an_aurora_reader_is_judged_by_its_own_row_of_the_cluster_status(settings):
+    """What an Aurora reader answers (replica_host_status, in ms); no Aurora runs here, so
+    this checks the verdicts on rows of that shape, not Aurora itself."""
+    from shop.db_router import _aurora_problem
+
+    settings.DATABASE_REPLICA_MAX_LAG = 5
+    assert _aurora_problem({"session_id": "0c7f-reader", "replica_lag_in_milliseconds": 20.0}) is None
+    assert _aurora_problem({"session_id": "0c7f-reader", "replica_lag_in_milliseconds": 7500.0}) == "lagging"
+    assert _aurora_problem({"session_id": "0c7f-reader", "replica_lag_in_milliseconds": None}) == "lagging"
+    assert _aurora_problem({"session_id": "MASTER_SESSION_ID", "replica_lag_in_milliseconds": 0}) is None
+    assert _aurora_problem({}) == "stopped"

@@ -36,3 +36,10 @@ def test_a_tls_store_url_gives_celery_its_certificate_policy():
     policy = _settings_in_subprocess("settings.CELERY_BROKER_USE_SSL['ssl_cert_reqs'].name",
                                      REDIS_URL=url, CELERY_BROKER_URL=url.replace("/0", "/1"), SHOP_ENV_FILE="")
     assert policy == "CERT_REQUIRED"
+
+
+def test_an_unknown_replica_kind_is_refused_at_start_up():
+    completed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "DATABASE_REPLICA_KIND": "postgres"})
+    assert completed.returncode != 0 and "DATABASE_REPLICA_KIND must be mysql or aurora" in completed.stderr
