@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-micro bench-workload bench-shop bench-warm loadtest services-stop clean lambda-package
+.PHONY: run test lint bench bench-micro bench-workload bench-shop bench-warm bench-capacity loadtest services-stop clean lambda-package
 
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -31,6 +31,9 @@ bench-shop: $(VENV)/.installed
 
 bench-warm: $(VENV)/.installed
 	@scripts/bench-warm.sh
+
+bench-capacity: $(VENV)/.installed
+	@scripts/bench-capacity.sh
 
 loadtest: $(VENV)/.installed
 	@scripts/loadtest.sh
