@@ -129,6 +129,12 @@ def _products_of_category(category: Category, previous: dict | None):
     return list(Product.objects.filter(category_id=category.pk).values_list("pk", flat=True))
 
 
+# Products, their cards and listing pages stay an hour in L2, well past the edge's 300 s:
+# every change drops them (on commit, with a CDN purge), so the TTL only bounds how long an
+# unread entry stays, and an edge miss then finds L2 instead of a copy that expired with the
+# edge's (docs/capacity.md, 3.1: 95.6 % of product reads served without a load, not 83.5 %).
+PRODUCT_TTL = 3600
+
 PRODUCT_RULES = (
     ModelRule(Product, ids=lambda product, previous: [product.pk]),
     ModelRule(Category, ids=_products_of_category),
@@ -139,7 +145,7 @@ PRODUCT = register(DataType(
     strategy="cache_aside",
     loader=payloads.product_payload,
     serializer="raw",
-    ttl=300,
+    ttl=PRODUCT_TTL,
     jitter=0.10,
     levels=("l1", "l2"),
     negative=lambda body: body == b"",  # no such product: kept briefly, at most so many
@@ -153,7 +159,7 @@ PRODUCT_CARD = register(DataType(
     strategy="cache_aside",
     loader=payloads.product_card,
     serializer="raw",
-    ttl=300,
+    ttl=PRODUCT_TTL,
     jitter=0.10,
     levels=("l1", "l2"),
     negative=lambda body: body == b"",
@@ -166,7 +172,7 @@ LISTING_PAGE = register(DataType(
     namespace=listing_namespaces,
     loader=payloads.listing_page,
     serializer="json",
-    ttl=300,
+    ttl=PRODUCT_TTL,
     jitter=0.10,
     max_staleness=settings.LISTING_MAX_STALENESS,
     levels=("l1", "l2"),
