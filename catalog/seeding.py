@@ -125,3 +125,14 @@ def seed_products(
         inserted += len(rows)
         progress(len(rows))
     return inserted
+
+
+def refresh_statistics() -> None:
+    """Have MySQL/MariaDB re-read the catalog tables' statistics after a bulk load. Until then
+    it plans with the empty tables' figures: the warming batch (ids IN, joined to categories)
+    becomes a scan through an on-disk temporary table, slow and, on a small /tmp, an error."""
+    if connection.vendor != "mysql" or connection.in_atomic_block:
+        return  # ANALYZE TABLE commits implicitly: never inside a caller's transaction
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE TABLE {Product._meta.db_table}, {Category._meta.db_table}")
+        cursor.fetchall()

@@ -33,6 +33,8 @@ class Command(BaseCommand):
             inserted = seeding.seed_products(
                 count=products, category_ids=category_ids, batch_size=batch_size, progress=bar.update
             )
+        if inserted:
+            seeding.refresh_statistics()
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"{inserted} products inserted ({existing} existed), {len(category_ids)} categories, {elapsed:.1f}s"
