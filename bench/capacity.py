@@ -53,7 +53,7 @@ SHIPPED, NO_L1, OFF = "bench.variants.layer_on", "bench.variants.layer_no_l1", "
 # kind: (label, how wrk spreads it, the data type of its L2 entry, the data type of the entries it
 # multi-gets, the Redis that holds its entry). Spread "hot": one URL, requested over and over (an
 # L1 hit as shipped, an L2 hit with L1 off); "mix:<kind>": bench/shop_mix.lua's spread of that
-# kind; "shopper:<path>": a logged-in shopper's private read (bench/capacity.lua).
+# kind; "shopper:<path>": a logged-in shopper's private read (bench/wrk_report.lua with WRK_COOKIES).
 KINDS = {
     "detail_hot": ("product detail, one product", "hot:product", "product", None, "cache"),
     "detail": ("product detail, Zipf(0.99) over the catalog", "mix:detail", "product", None, "cache"),
@@ -203,11 +203,11 @@ def wrk_kind(kind: str, seconds: int, files: dict, n: int) -> dict:
     how, _, what = KINDS[kind][1].partition(":")
     if how == "mix":
         return shop_mix.run_one(what, seconds, files, n, connections=CONNECTIONS)
-    script, path, env = "wrk_report.lua", files["hot"].get(what), dict(os.environ)
+    path, env = files["hot"].get(what), dict(os.environ)
     if how == "shopper":
-        script, path, env["WRK_COOKIES"] = "capacity.lua", what, files["cookies"]
+        path, env["WRK_COOKIES"] = what, files["cookies"]
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", "-s",
-                          str(ROOT / "bench" / script), f"http://127.0.0.1:{PORT}{path}"],
+                          str(ROOT / "bench" / "wrk_report.lua"), f"http://127.0.0.1:{PORT}{path}"],
                          env=env, capture_output=True, text=True, check=True).stdout
     return shop_mix._last_json(out)
 
