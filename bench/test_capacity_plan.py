@@ -1,12 +1,16 @@
 """The capacity plan's arithmetic (bench/capacity_plan.py): each step against a hand computation."""
 import math
+import re
 
 import pytest
 
 from bench.capacity_plan import (
+    ASSUMPTIONS,
+    ROOT,
     Kind,
     api_cache_size,
     instance_for,
+    l2_at_edge_ttl,
     per_request,
     readers_for,
     seconds_per_request,
@@ -37,6 +41,36 @@ def test_a_level_no_longer_than_the_single_cache_before_it_gains_nothing():
     assert chain["loads"] == pytest.approx(chain["after_api"])
     assert chain["after_cdn"] < chain["requests"]
     assert chain["after_api"] < chain["after_cdn"]
+
+
+def test_an_l2_longer_than_the_stage_cache_catches_its_misses():
+    # Read once a second: API Gateway (300 s) passes 1/301 a second; L2 (3,600 s) then loads
+    # (1/301) / (1 + 3600/301) = 1/3901 a second and holds the entry 3600/3901 of the time.
+    kind = Kind(1, keys=1, zipf=0, cdn_ttl=0, api_ttl=300, l2_ttl=3600, response_bytes=1)
+    chain = ttl_chain(1, kind, caches=1)
+    assert chain["after_api"] == pytest.approx(1 / 301)
+    assert chain["loads"] == pytest.approx(1 / 3901)
+    assert chain["l2_resident"] == pytest.approx(3600 / 3901)
+
+
+def test_product_and_listing_l2_ttls_are_the_shipped_ones():
+    shipped = int(re.search(r"^PRODUCT_TTL = (\d+)$", (ROOT / "catalog" / "cache.py").read_text(), re.M)[1])
+    assert ASSUMPTIONS["detail"].l2_ttl == ASSUMPTIONS["listing"].l2_ttl == shipped == 3600
+    assert ASSUMPTIONS["detail"].l2_ttl > ASSUMPTIONS["detail"].api_ttl
+
+
+def test_l2_at_the_edges_ttl_turns_every_origin_read_of_a_product_into_a_load():
+    kinds = l2_at_edge_ttl()
+    assert kinds["detail"].l2_ttl == kinds["detail"].api_ttl == 300
+    assert kinds["listing"].l2_ttl == 300
+    assert {n: k for n, k in kinds.items() if n not in ("detail", "listing")} == {
+        n: k for n, k in ASSUMPTIONS.items() if n not in ("detail", "listing")}
+    few = {"keys": 1000, "zipf": 0.99}  # the shape of the catalog's reads on a small scale
+    edge = ttl_chain(1000, Kind(1, **few, cdn_ttl=300, api_ttl=300, l2_ttl=300, response_bytes=1))
+    shipped = ttl_chain(1000, Kind(1, **few, cdn_ttl=300, api_ttl=300, l2_ttl=3600, response_bytes=1))
+    assert edge["loads"] == pytest.approx(edge["after_api"])
+    assert shipped["after_api"] == pytest.approx(edge["after_api"])
+    assert shipped["loads"] < edge["loads"]
 
 
 def test_a_sliding_entry_that_is_never_evicted_is_always_a_hit():
