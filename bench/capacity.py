@@ -275,18 +275,14 @@ def warm_catalog(cache) -> dict:
     listings and searches read them); Redis used_memory before and after each, per product. Both
     over the whole catalog: the key table grows by doubling, so a part of it would be charged a
     doubling it did not cause alone."""
-    from django.db import connection
-
     from caching import get_many
     from catalog import payloads
     from catalog.models import Product
+    from catalog.seeding import refresh_statistics
     from catalog.services import catalog_warm_products
 
-    with connection.cursor() as cursor:
-        # Statistics as a live database has them: right after the bulk seed, MariaDB plans the
-        # warming batch (1,000 ids IN, joined to categories) as a scan with an on-disk temp table.
-        cursor.execute("ANALYZE TABLE catalog_product, catalog_category")
-        cursor.fetchall()
+    # Statistics as a live database has them, even on a catalog seeded by an earlier run.
+    refresh_statistics()
     cache.flushdb(asynchronous=True)  # millions of keys: a blocking flush outlasts the socket timeout
     while cache.dbsize() or int(cache.info("memory").get("lazyfree_pending_objects", 0)):
         time.sleep(0.5)
