@@ -129,6 +129,15 @@ def user_client(user) -> APIClient:
 
 
 @pytest.fixture
+def staff_client(make_user) -> APIClient:
+    """Logged in as a staff member (a superuser): the admin and the staff API. An APIClient
+    posts dicts as form data, as a browser does, or as JSON with format="json"."""
+    client = APIClient()
+    client.force_login(make_user("staff", is_staff=True))
+    return client
+
+
+@pytest.fixture
 def category(db) -> Category:
     return Category.objects.create(name="Kitchen", slug="kitchen")
 

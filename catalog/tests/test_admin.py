@@ -2,16 +2,8 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(make_user) -> Client:
-    client = Client()
-    client.force_login(make_user("staff", is_staff=True))
-    return client
 
 
 def test_admin_change_form_edits_a_product(staff_client, product, category):

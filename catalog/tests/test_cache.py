@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from caching.handler import redis_client
 from caching.invalidation import invalidating
@@ -111,13 +110,6 @@ def test_a_host_not_allowed_is_refused(api_client):
 
 def _price(client, product) -> str:
     return client.get(f"/api/v1/products/{product.id}/").json()["price"]
-
-
-@pytest.fixture
-def staff_client(make_user) -> Client:
-    client = Client()
-    client.force_login(make_user("staff", is_staff=True))
-    return client
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 import caching
 from caching.datatypes import registry
@@ -12,13 +11,6 @@ from caching.services import cache_invalidate_type
 from caching.tests.concurrency import wait_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(make_user) -> APIClient:
-    client = APIClient()
-    client.force_login(make_user("ops", is_staff=True))
-    return client
 
 
 @pytest.mark.parametrize("method,path,body", [
