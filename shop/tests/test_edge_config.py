@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -26,7 +24,6 @@ from caching.edge_templates import (
 )
 from catalog.serializers import ProductListParams, SearchParams
 
-CFN_LINT = f"{sys.executable[:-len('python')]}cfn-lint"
 PRIVATE_PATHS = ["/api/v1/cart/", "/api/v1/cart/items/", "/api/v1/cart/items/7/", "/api/v1/session/",
                  "/api/v1/auth/login/", "/api/v1/auth/logout/", "/api/v1/profile/", "/api/v1/orders/",
                  "/api/v1/orders/7/", "/api/v1/cache/stats/", "/api/v1/cache/invalidate/", "/api/v1/cache/warm/",
@@ -156,12 +153,6 @@ def test_every_url_of_the_project_is_declared():
     for url in walk(get_resolver().url_patterns, ""):
         sample = re.sub(r"<[^>]+>|\(\?P<[^>]+>[^)]*\)", "x", url)
         assert any(fnmatch.fnmatchcase(sample, pattern) for pattern in declared), url
-
-
-def test_the_rendered_templates_pass_cfn_lint():
-    paths = [str(edge_dir() / name) for name in FILES]
-    result = subprocess.run([CFN_LINT, "--format", "parseable", *paths], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
 
 
 def test_each_public_get_has_its_cache_key_and_every_path_reaches_the_origin():
