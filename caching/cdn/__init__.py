@@ -3,5 +3,5 @@
 `outbox` records paths in the change's transaction, once per edge (`edges`), `drain`
 turns them into invalidation requests (`batching` decides what one request holds),
 `base` is what a CDN must offer, `cloudfront` and `apigateway` (the stage cache) the
-backends we use.
+backends we use, `aws` what those two share.
 """

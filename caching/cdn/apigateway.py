@@ -11,12 +11,8 @@ drain's CallerReference is for.
 """
 from __future__ import annotations
 
-import boto3
-from botocore.config import Config
-
-from ..conf import settings
+from .aws import call_aws, client
 from .base import CdnBackend
-from .cloudfront import call_aws
 
 
 class ApiGatewayStageCache(CdnBackend):
@@ -27,9 +23,7 @@ class ApiGatewayStageCache(CdnBackend):
     def __init__(self, stage: str):
         super().__init__(stage)
         self.rest_api_id, self.stage_name = stage.split("/", 1)
-        self.client = boto3.client("apigateway", region_name=settings.CDN_REGION, config=Config(
-            retries={"mode": "standard", "total_max_attempts": settings.CDN_API_ATTEMPTS},
-            connect_timeout=3, read_timeout=10))
+        self.client = client("apigateway")
 
     def create_invalidation(self, paths: list[str], caller_reference: str) -> str:
         call_aws(self.client.flush_stage_cache, restApiId=self.rest_api_id, stageName=self.stage_name)

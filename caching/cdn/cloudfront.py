@@ -1,31 +1,14 @@
-"""Amazon CloudFront through boto3 (and `call_aws`, the AWS error mapping every backend shares).
-
-boto3 finds the endpoint and credentials the standard way: AWS_ENDPOINT_URL (moto's
-server in tests and in `make run`'s local stack), AWS_ACCESS_KEY_ID and friends, or the
-instance's role. botocore's own retries are kept few and quick; the drain backs off
-across runs (caching.cdn.drain), so a long throttling episode holds no worker.
-"""
+"""Amazon CloudFront through boto3 (caching.cdn.aws)."""
 from __future__ import annotations
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..conf import settings
-from .base import CdnBackend, CdnBusy, CdnUnavailable
-
-# Error codes that mean "not now" rather than "never": throttling and the CDN's own limits.
-RETRYABLE_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException",
-                             "RequestLimitExceeded", "ServiceUnavailable", "InternalError"})
-BUSY_CODES = frozenset({"TooManyInvalidationsInProgress"})
+from .aws import call_aws, client
+from .base import CdnBackend
 
 
 class CloudFront(CdnBackend):
     def __init__(self, distribution_id: str):
         super().__init__(distribution_id)
-        self.client = boto3.client("cloudfront", region_name=settings.CDN_REGION, config=Config(
-            retries={"mode": "standard", "total_max_attempts": settings.CDN_API_ATTEMPTS},
-            connect_timeout=3, read_timeout=10))
+        self.client = client("cloudfront")
 
     def create_invalidation(self, paths: list[str], caller_reference: str) -> str:
         reply = call_aws(self.client.create_invalidation, DistributionId=self.distribution_id, InvalidationBatch={
@@ -36,20 +19,3 @@ class CloudFront(CdnBackend):
         reply = call_aws(self.client.get_invalidation, DistributionId=self.distribution_id, Id=invalidation_id)
         # AWS says "Completed"; moto's server says "COMPLETED".
         return reply["Invalidation"]["Status"].lower() == "completed"
-
-
-
-def call_aws(method, **kwargs) -> dict:
-    """Call a boto3 client method; "not now" errors become CdnUnavailable (CdnBusy), others propagate."""
-    try:
-        return method(**kwargs)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in BUSY_CODES:
-            raise CdnBusy(code) from exc
-        if code in RETRYABLE_CODES or status >= 500:
-            raise CdnUnavailable(f"{code or status}: {exc}") from exc
-        raise
-    except BotoCoreError as exc:  # unreachable, timed out, retries used up
-        raise CdnUnavailable(str(exc)) from exc
