@@ -6,8 +6,6 @@ failover, full with `noeviction`, paused, black-holed by a partition, evicting
 under memory pressure.
 """
 import random
-import subprocess
-import sys
 import threading
 import time
 
@@ -21,11 +19,10 @@ from caching.handler import get_layer, reset_layer
 from caching.models import PendingInvalidation
 from caching.serializers import unpack
 from caching.tests.concurrency import wait_for
-from caching.tests.processes import ROOT, read_json_line, start_worker, worker_env
+from caching.tests.processes import read_json_line, start_celery_worker, start_worker, worker_env
 from caching.tests.proxy import BlackHoleProxy
 from caching.tests.redis_process import RedisProcess, free_port
 from caching.tests.testapp.models import Widget
-from shop.celery import ALL_QUEUES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -198,19 +195,13 @@ def test_an_invalidation_left_by_a_writer_that_exited_during_an_outage_reaches_a
     # Nobody told this process (the writer's broadcast was lost with its Redis): it still
     # serves the old value, until the periodic drain applies the outbox.
     assert _price(widget.pk) == 1
-    beat = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--beat", "--pool=solo", "--loglevel=WARNING",
-         "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-s", str(tmp_path / "beat-schedule"),
-         "-n", f"drain-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(CACHE_OUTBOX_DRAIN_SECONDS="0.5", CACHING_REDIS_URL=private_redis.url),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "worker.log"
+    beat = start_celery_worker("drain", log=log, beat_schedule=tmp_path / "beat-schedule", loglevel="WARNING",
+                               env=worker_env(CACHE_OUTBOX_DRAIN_SECONDS="0.5", CACHING_REDIS_URL=private_redis.url))
     try:
         # This process only reads: the drain (in the Celery worker) applies the outbox and
         # broadcasts it, which drops the value from this process's L1 too.
-        assert wait_for(lambda: _price(widget.pk) == 2, timeout=30), beat.stderr.read1().decode()[-2000:] \
-            if beat.poll() is not None else "no drain"
+        assert wait_for(lambda: _price(widget.pk) == 2, timeout=30), log.read_text()[-2000:]
         assert not PendingInvalidation.objects.exists()
         assert not private_layer.recovery.needed
     finally:

@@ -12,10 +12,9 @@ from django.test import Client
 
 from caching.models import CdnInvalidation, CdnPath
 from caching.tests.concurrency import wait_for
-from caching.tests.processes import ROOT, worker_env
+from caching.tests.processes import ROOT, start_celery_worker, stop_process, worker_env
 from caching.tests.redis_process import RedisProcess, free_port
 from catalog.models import Category, Product
-from shop.celery import ALL_QUEUES
 from shop.tests.aws import ThrottlingProxy
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -35,23 +34,16 @@ def start_worker(aws, distribution, tmp_path):
     started: list[subprocess.Popen] = []
 
     def start(**env: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
-             "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-s", str(tmp_path / f"beat-{len(started)}"), "-n", f"cdn-{time.time_ns()}@%h"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"worker-{len(started)}.log", "w"),
-            env=worker_env(**{**aws.env(), "CLOUDFRONT_DISTRIBUTION_ID": distribution, "CDN_BATCH_WINDOW": "0.5",
-                              "CDN_DRAIN_SECONDS": "1", **env}))
+        process = start_celery_worker(
+            "cdn", log=tmp_path / f"worker-{len(started)}.log", beat_schedule=tmp_path / f"beat-{len(started)}",
+            loglevel="INFO", env=worker_env(**{**aws.env(), "CLOUDFRONT_DISTRIBUTION_ID": distribution,
+                                               "CDN_BATCH_WINDOW": "0.5", "CDN_DRAIN_SECONDS": "1", **env}))
         started.append(process)
         return process
 
     yield start
     for process in started:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def invalidations(aws, distribution) -> list[list[str]]:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
 
 import pytest
 import redis
@@ -13,7 +11,7 @@ from caching.datatypes import registry
 from caching.handler import redis_client
 from caching.tasks import drain_cdn
 from caching.tests.concurrency import wait_for
-from caching.tests.processes import ROOT, worker_env
+from caching.tests.processes import start_celery_worker, stop_process
 from catalog.models import Product
 from catalog.popularity import flush_counts
 from catalog.tasks import warm_popular
@@ -32,10 +30,7 @@ def empty_queues():
 
 
 def start_worker(queues: str, tmp_path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queues,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queues}-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(), stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"{queues}.log", "w"))
+    return start_celery_worker(queues, log=tmp_path / f"{queues}.log", queues=queues.split(","), loglevel="INFO")
 
 
 def test_warming_and_invalidation_tasks_are_queued_apart(empty_queues):
@@ -60,8 +55,7 @@ def test_a_warming_worker_warms_what_shoppers_requested_and_leaves_invalidations
         assert wait_for(lambda: redis_client().exists(product_type.key(requested.pk)), timeout=30), \
             (tmp_path / "warming.log").read_text()[-3000:]
     finally:
-        worker.terminate()
-        worker.wait(15)
+        stop_process(worker)
     assert not redis_client().exists(product_type.key(ignored.pk))
     assert empty_queues.llen("invalidations") == 1  # still waiting for its own worker
     assert Product.objects.count() == 2

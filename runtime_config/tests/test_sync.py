@@ -5,7 +5,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import urllib.parse
 from decimal import Decimal
 
@@ -13,11 +12,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from caching.tests.processes import ROOT, worker_env
+from caching.tests.processes import ROOT, start_celery_worker, stop_process, worker_env
 from runtime_config import lambda_handler
 from runtime_config.services import SYNCS, config_store
 from runtime_config.sync import config_key
-from shop.celery import ALL_QUEUES
 
 BUCKET = "shop-config"
 SECRET = "a-shared-secret-for-tests"
@@ -203,19 +201,14 @@ def test_the_lambda_handler_the_endpoint_and_the_task_give_the_same_result(bucke
     via_lambda = _comparable(stored("shipping-rates"))
     config_store().delete(config_key("shipping-rates"))
 
-    log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "-Q", ",".join(ALL_QUEUES),
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"config-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(**_aws_env(), CONFIG_BUCKET_NAME=BUCKET), stdout=log.open("w"),
-        stderr=subprocess.STDOUT)
+    worker = start_celery_worker("config", log=tmp_path / "worker.log",
+                                 env=worker_env(**_aws_env(), CONFIG_BUCKET_NAME=BUCKET))
     try:
         from runtime_config.tasks import sync_object
 
         by_task = [sync_object.delay(BUCKET, "shipping/rates.csv", False, record["sequencer"]).get(timeout=30)]
     finally:
-        worker.terminate()
-        worker.wait(15)
+        stop_process(worker)
     via_task = _comparable(stored("shipping-rates"))
 
     assert by_endpoint == by_lambda == by_task

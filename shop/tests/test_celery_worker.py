@@ -1,28 +1,19 @@
 """A real Celery worker process takes a task from the Redis broker and answers."""
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from shop.celery import ALL_QUEUES, app
+from caching.tests.processes import start_celery_worker, stop_process
+from shop.celery import app
 from shop.tasks import ping
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def celery_worker_process(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "LOG_LEVEL": "WARNING"}
-    log = tmp_path / "worker.log"  # a file, not a pipe: a full pipe nobody reads stops the worker
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING",
-         "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "worker.log"
+    process = start_celery_worker("test", log=log, loglevel="WARNING", env=env)
     try:
         deadline = time.monotonic() + 30
         while not app.control.ping(timeout=0.5):
@@ -30,11 +21,7 @@ def celery_worker_process(tmp_path):
                 pytest.fail(f"celery worker did not come up: {log.read_text()[-2000:]}")
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @pytest.mark.worker

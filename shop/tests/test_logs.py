@@ -1,13 +1,10 @@
 """Structured logs: JSON lines, one request id on every line of a request and of the tasks it queues."""
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
-from caching.tests.processes import ROOT, worker_env
-from shop.celery import ALL_QUEUES
+from caching.tests.processes import start_celery_worker, stop_process, worker_env
 from shop.logs import new_request_id, request_id
 from shop.tasks import ping
 from shop.tests.servers import Gunicorn
@@ -59,11 +56,7 @@ def test_every_line_of_a_request_is_json_with_its_request_id(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_task_queued_under_a_request_logs_with_its_request_id(tmp_path):
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO",
-         "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"logs-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(LOG_FORMAT="json", LOG_LEVEL="INFO"), stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    worker = start_celery_worker("logs", log=log, loglevel="INFO", env=worker_env(LOG_FORMAT="json", LOG_LEVEL="INFO"))
     token = request_id.set("req-task-1")
     try:
         result = ping.delay()
@@ -73,8 +66,7 @@ def test_a_task_queued_under_a_request_logs_with_its_request_id(tmp_path):
         assert result.get(timeout=30)["pong"] is True
         time.sleep(0.3)
     finally:
-        worker.terminate()
-        worker.wait(15)
+        stop_process(worker)
     lines = json_lines(log.read_text())
     pong = [line for line in lines if line["message"] == "pong"]
     assert pong and pong[0]["request_id"] == "req-task-1" and pong[0]["database"] in ("mysql", "sqlite")

@@ -1,16 +1,12 @@
 """/metrics: Prometheus text, added up over gunicorn workers and Celery processes, for allowed readers only."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from caching.tests.processes import ROOT, worker_env
-from shop.celery import ALL_QUEUES
+from caching.tests.processes import start_celery_worker, stop_process, worker_env
 from shop.tasks import ping
 from shop.tests.servers import Gunicorn
 
@@ -56,11 +52,7 @@ def test_metrics_add_up_two_server_processes_and_a_celery_worker(make_product, t
     directory.mkdir()
     multiproc = {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
     server = Gunicorn(workers=2, env=multiproc, args=("-c", "python:shop.gunicorn_conf"))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=prefork", "--concurrency=1",
-         "--loglevel=WARNING", "-Q", ",".join(ALL_QUEUES), "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-n", f"metrics-{time.time_ns()}@%h"],
-        cwd=ROOT, env=worker_env(**multiproc), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_celery_worker("metrics", prefork=True, loglevel="WARNING", env=worker_env(**multiproc))
     server.start()
     try:
         requests = 40
@@ -73,8 +65,7 @@ def test_metrics_add_up_two_server_processes_and_a_celery_worker(make_product, t
             values = parse(response.read().decode())
     finally:
         server.stop()
-        worker.terminate()
-        worker.wait(15)
+        stop_process(worker)
     # Both gunicorn workers and the Celery process wrote values of their own.
     assert len(list(directory.glob("counter_*.db"))) >= 3
     # Every detail request looked in L1 once, in whichever worker served it; the product was

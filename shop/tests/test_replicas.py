@@ -235,18 +235,13 @@ def test_a_miss_right_after_an_edit_is_loaded_from_the_primary_not_cached_stale_
 
 
 def test_warming_tasks_read_the_replica_and_other_tasks_the_primary(pair, tmp_path):
-    from caching.tests.processes import worker_env
+    from caching.tests.processes import start_celery_worker, stop_process, worker_env
     from caching.tests.testapp.tasks import read_product
 
     primary, replica = pair
     product = _product(primary, "TASK")
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - the worker's, closed after it
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool=solo", "-Q", ",".join(ALL_QUEUES),
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"replicas-{time.time_ns()}@%h"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-        env=worker_env(DATABASE_URL=_url(primary), DATABASE_REPLICA_URLS=_url(replica),
-                       DATABASE_REPLICA_CHECK_SECONDS="3600"))
+    worker = start_celery_worker("replicas", log=tmp_path / "worker.log", env=worker_env(
+        DATABASE_URL=_url(primary), DATABASE_REPLICA_URLS=_url(replica), DATABASE_REPLICA_CHECK_SECONDS="3600"))
     try:
         assert read_product.apply_async([product], queue="warming").get(timeout=30)["database"] == "replica1"
         _replica("pause", replica)
@@ -257,9 +252,7 @@ def test_warming_tasks_read_the_replica_and_other_tasks_the_primary(pair, tmp_pa
         finally:
             _replica("resume", replica)
     finally:
-        worker.terminate()
-        worker.wait(15)
-        log.close()
+        stop_process(worker)
     _caught_up(primary, replica)
     assert reads == {"warming": {"name": "TASK before", "database": "replica1"},
                      "invalidations": {"name": "TASK after", "database": "default"},
